@@ -1,0 +1,93 @@
+"""The return path from the agent's own hooks to the bridge.
+
+A tiny stand-alone script (written into the bridge's runtime folder at start) reads one hook
+event as JSON on stdin and POSTs it to the bridge's signal endpoint. It is run with ``python3 -S``
+(no site import: ~20 ms), gives up after a short timeout, and always exits 0, so a slow or absent
+bridge can never block or break the agent. Outside a Taskyard-launched agent the environment
+variables are missing and it does nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from typing import Any, Dict, List
+
+HOOK_SCRIPT = r'''"""Taskyard hook: forward one agent event to the bridge. Always exits 0."""
+import json, os, sys, urllib.request
+
+def main():
+    url, token = os.environ.get("TASKYARD_BRIDGE_URL"), os.environ.get("TASKYARD_SIGNAL_TOKEN")
+    if not url or not token:
+        return  # not launched by Taskyard: stay out of the way
+    kind = sys.argv[1] if len(sys.argv) > 1 else "hook"
+    try:
+        raw = sys.stdin.read() if kind == "hook" else ""
+        payload = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        payload = {}
+    event = payload.get("hook_event_name", "") if kind == "hook" else kind
+    body = json.dumps({"source": "hook" if kind == "hook" else "notification",
+                       "event": event, "payload": payload}).encode()
+    req = urllib.request.Request(url.rstrip("/") + "/taskyard/signal", data=body, method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": "Bearer " + token})
+    try:
+        urllib.request.urlopen(req, timeout=2).read()
+    except Exception:
+        pass
+
+try:
+    main()
+except Exception:
+    pass
+sys.exit(0)
+'''
+
+CLAUDE_HOOK_EVENTS = (
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PermissionRequest",
+    "PostToolUse",
+    "Notification",
+    "Stop",
+    "SessionEnd",
+)
+_WITH_MATCHER = {"PreToolUse", "PermissionRequest", "PostToolUse"}
+
+
+def install_script(runtime_dir: str) -> str:
+    """Write the hook script; returns its path."""
+    os.makedirs(runtime_dir, exist_ok=True)
+    path = os.path.join(runtime_dir, "taskyard-hook.py")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(HOOK_SCRIPT)
+    return path
+
+
+def hook_command(script: str, *args: str, python: str = "") -> str:
+    """The shell command an agent runs for a hook."""
+    parts: List[str] = [python or sys.executable or "python3", "-S", script, *args]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def claude_settings(command: str) -> Dict[str, Any]:
+    """Claude Code settings registering ``command`` for every event the bridge listens to."""
+    hooks: Dict[str, Any] = {}
+    for event in CLAUDE_HOOK_EVENTS:
+        entry: Dict[str, Any] = {"hooks": [{"type": "command", "command": command, "timeout": 5}]}
+        if event in _WITH_MATCHER:
+            entry["matcher"] = "*"
+        hooks[event] = [entry]
+    return {"hooks": hooks}
+
+
+def write_json(path: str, data: Any) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1)
+    os.replace(tmp, path)

@@ -1,0 +1,419 @@
+"""The bridge itself: one agent, its terminal, its state, its conversation and its queue.
+
+Lifecycle of a :class:`Bridge`: ``created`` → ``running`` (agent spawned, API served) →
+``agent-ended`` (the agent exited; the API keeps serving the final state and last screen) →
+``closed``. Every signal (screen samples, hook posts, process exit) ends in the state tracker;
+every change is published as events and persisted (debounced) to the state file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+import uuid
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+from . import persistence
+from .adapters.base import Adapter, LaunchContext
+from .config import BridgeConfig
+from .conversation import Conversation
+from .events import Event, EventHub
+from .model import AgentState, Message, SignalSource, rfc3339
+from .persistence import QueueItem, SavedState, StateFileError
+from .screenwatch import ScreenWatcher
+from .statetracker import Evidence, StateTracker
+from .terminal import ExitInfo, Terminal
+from .typist import BRACKETED_PASTE_MODE, DeliveryError, Typist
+
+log = logging.getLogger(__name__)
+
+READY_STATES = (AgentState.IDLE, AgentState.COMPLETE, AgentState.FAILED)
+STABLE_STATES = (*READY_STATES, AgentState.NEEDS_INPUT, AgentState.EXITED)
+SELF_REPORT = {"failure": AgentState.FAILED, **{s.value: s for s in AgentState}}
+
+
+class AgentBusy(Exception):
+    """A user message arrived while the agent cannot take one."""
+
+
+class Bridge:
+    """Supervises one agent; the HTTP layer (:mod:`.api`) calls the public methods."""
+
+    def __init__(
+        self,
+        config: BridgeConfig,
+        adapter: Adapter,
+        hook_command: str,
+        redact: Callable[[str], str] = str,
+    ) -> None:
+        self.config = config
+        self.adapter = adapter
+        self.hub = EventHub()
+        self.errors: List[Dict[str, Any]] = []
+        self.signal_token = secrets.token_urlsafe(24)
+        self._hook_command = hook_command
+        self._redact = redact
+        self._saved = SavedState(agent_type=adapter.name)
+        self.conversation = Conversation(adapter, self._message_changed, redact=redact)
+        self.tracker = StateTracker(
+            window=config.window or adapter.window,
+            idle_on_stable=adapter.idle_on_stable,
+            on_change=self._state_changed,
+        )
+        self.terminal: Optional[Terminal] = None
+        self.watcher: Optional[ScreenWatcher] = None
+        self._typist: Optional[Typist] = None
+        self._send_lock = asyncio.Lock()
+        self._delivering = False
+        self._save_handle: Optional[asyncio.TimerHandle] = None
+        self._last_status = ""
+        self.started_at = time.time()
+
+    # -- start-up --------------------------------------------------------------------------
+
+    async def start(self, bridge_url: str) -> None:
+        """Load the state file, then launch the agent (resuming its session when it has one)."""
+        resuming = self._load_state()
+        self._saved.session_id = self._saved.session_id or self.config.session_id or str(uuid.uuid4())
+        if self.config.initial_prompt and self.config.initial_prompt != self._saved.initial_prompt:
+            # A different prompt than the saved one is a new task: send it (agentapi's rule).
+            self._saved.initial_prompt = self.config.initial_prompt
+            self._saved.initial_prompt_sent = False
+        env = dict(self.config.agent_env)
+        env.update(TASKYARD_BRIDGE_URL=bridge_url, TASKYARD_SIGNAL_TOKEN=self.signal_token)
+        ctx = LaunchContext(
+            argv=self.config.argv,
+            workdir=self.config.workdir,
+            env=env,
+            runtime_dir=self.config.runtime_dir,
+            session_id=self._saved.session_id,
+            bridge_url=bridge_url,
+            signal_token=self.signal_token,
+            hook_command=self._hook_command,
+            resuming=resuming,
+        )
+        plan = self.adapter.plan(ctx)
+        env.update(plan.env)
+        for note in plan.notes:
+            log.info("%s", note)
+        loop = asyncio.get_running_loop()
+        self.terminal = Terminal(
+            plan.argv,
+            cwd=self.config.workdir,
+            env=env,
+            columns=self.config.columns,
+            rows=self.config.rows,
+            loop=loop,
+            on_dirty=self._on_dirty,
+            on_exit=self._on_exit,
+        )
+        self.terminal.start()
+        self.watcher = ScreenWatcher(
+            self.terminal.lines,
+            window=self.config.window or self.adapter.window,
+            on_change=self._on_screen_change,
+            on_stable=self._on_screen_stable,
+        )
+        self._typist = Typist(self.terminal, self.watcher.sample_now, self._paste_mode)
+        self.watcher.start()
+        self._schedule_save(0)
+        log.info("agent started: pid %s, session %s", self.terminal.pid, self._saved.session_id)
+
+    def _load_state(self) -> bool:
+        if not self.config.state_file:
+            return False
+        try:
+            saved = persistence.load(self.config.state_file)
+        except StateFileError as exc:
+            self.report_error(f"Failed to restore previous session: {exc}", "warning")
+            return False
+        if saved is None:
+            return False
+        self._saved = saved
+        self._saved.agent_type = self.adapter.name
+        self.conversation.restore(saved.messages)
+        return True
+
+    # -- status ----------------------------------------------------------------------------
+
+    @property
+    def state(self) -> Evidence:
+        return self.tracker.current
+
+    @property
+    def status(self) -> str:
+        """agentapi's two-valued status: ``stable`` when a user message may be sent."""
+        if self._delivering or self._saved.queue or self.state.state not in STABLE_STATES:
+            return "running"
+        return "stable"
+
+    def state_json(self) -> Dict[str, Any]:
+        ev = self.state
+        term = self.terminal
+        return {
+            "state": ev.state.value,
+            "message": ev.message,
+            "source": ev.source.value,
+            "timestamp": rfc3339(ev.at),
+            "status": self.status,
+            "agent_type": self.adapter.name,
+            "session_id": self._saved.session_id,
+            "initial_prompt_sent": self._saved.initial_prompt_sent,
+            "queue_length": len(self._saved.queue),
+            "pid": term.pid if term else None,
+            "exit": (term.exit_info.describe() if term and term.exit_info else None),
+            "started_at": rfc3339(self.started_at),
+        }
+
+    # -- messages --------------------------------------------------------------------------
+
+    async def send_user(self, content: str) -> Message:
+        """Deliver a user message now; :class:`AgentBusy` unless the agent can take it."""
+        text = content.strip()
+        if self._delivering or self._send_lock.locked():
+            raise AgentBusy("another message is being delivered")
+        if self.state.state not in (*READY_STATES, AgentState.NEEDS_INPUT):
+            raise AgentBusy(f"the agent is {self.state.state.value}; wait for status stable")
+        return await self._deliver(text)
+
+    async def send_raw(self, content: str) -> None:
+        """Keystrokes straight to the PTY (ESC, arrows); not stored, never refused for busyness."""
+        assert self.terminal is not None
+        await self.terminal.write_async(content.encode())
+
+    async def interrupt(self) -> None:
+        assert self.terminal is not None
+        await self.terminal.write_async(self.adapter.interrupt_keys)
+
+    async def _deliver(self, text: str) -> Message:
+        assert self._typist is not None
+        async with self._send_lock:
+            self._delivering = True
+            self._status_maybe_changed()
+            try:
+                answering = self.state.state is AgentState.NEEDS_INPUT
+                self.conversation.typing = True
+                if answering:
+                    before = await self._typist.press(self.adapter.answer_keys(text))
+                else:
+                    before = await self._typist.type_message(text)
+            finally:
+                self.conversation.typing = False
+                self._delivering = False
+            message = self.conversation.add_user(text, before)
+            self.tracker.external(AgentState.WORKING, SignalSource.API, _summary(text))
+            self._schedule_save(0)
+            self._status_maybe_changed()
+            return message
+
+    # -- queue (extension) -----------------------------------------------------------------
+
+    def queue(self) -> List[QueueItem]:
+        return list(self._saved.queue)
+
+    def enqueue(self, content: str) -> QueueItem:
+        item = QueueItem(uuid.uuid4().hex[:12], content.strip(), time.time())
+        self._saved.queue.append(item)
+        self._queue_changed()
+        asyncio.get_running_loop().call_soon(self._pump_queue)
+        return item
+
+    def cancel_queued(self, item_id: str) -> bool:
+        before = len(self._saved.queue)
+        self._saved.queue = [q for q in self._saved.queue if q.id != item_id]
+        if len(self._saved.queue) == before:
+            return False
+        self._queue_changed()
+        return True
+
+    def _queue_changed(self) -> None:
+        items = [{"id": q.id, "content": q.content, "time": rfc3339(q.time)} for q in self._saved.queue]
+        self.hub.publish(Event("queue_change", {"items": items}, "taskyard"))
+        self._status_maybe_changed()
+        self._schedule_save(0)
+
+    def _pump_queue(self) -> None:
+        """Deliver the initial prompt, then queued messages, whenever the agent is ready."""
+        if self._delivering or self._send_lock.locked() or self.state.state not in READY_STATES:
+            return
+        if not self._saved.initial_prompt_sent and self._saved.initial_prompt:
+            text = self._saved.initial_prompt
+            self._saved.initial_prompt_sent = True
+            asyncio.ensure_future(self._deliver_background(text, None))
+        elif self._saved.queue:
+            item = self._saved.queue[0]
+            asyncio.ensure_future(self._deliver_background(item.content, item))
+
+    async def _deliver_background(self, text: str, item: Optional[QueueItem]) -> None:
+        try:
+            await self._deliver(text)
+        except (DeliveryError, OSError) as exc:
+            self.report_error(f"Could not deliver a queued message: {exc}", "error")
+            return
+        if item is not None:
+            self.cancel_queued(item.id)
+
+    # -- signals from hooks and self-reports -----------------------------------------------
+
+    def signal(self, body: Mapping[str, Any]) -> Optional[str]:
+        """Apply a posted signal; returns the state it produced, or None when ignored."""
+        if "state" in body:
+            state = SELF_REPORT.get(str(body["state"]))
+            if state is None or state in (AgentState.STARTING, AgentState.EXITED):
+                raise ValueError(f"unknown state {body['state']!r}")
+            self.tracker.external(state, SignalSource.HOOK, str(body.get("message", ""))[:500])
+            return state.value
+        event, payload = str(body.get("event", "")), body.get("payload") or {}
+        if body.get("source") == "notification":
+            self.tracker.external(AgentState.IDLE, SignalSource.NOTIFICATION, self._idle_message())
+            return AgentState.IDLE.value
+        mapped = self.adapter.hook_state(event, payload)
+        if event == "Stop":
+            reply = self.adapter.transcript_reply(payload)
+            if reply:
+                self.conversation.set_reply(reply)
+        if mapped is None:
+            return None
+        state, message = mapped
+        if state is AgentState.IDLE and not message:
+            message = self._idle_message()
+        self.tracker.external(state, SignalSource.HOOK, message)
+        return state.value
+
+    def report_error(self, message: str, level: str) -> None:
+        entry = {"message": self._redact(message), "level": level, "time": rfc3339(time.time())}
+        self.errors = [*self.errors[-99:], entry]
+        log.warning("agent_error (%s): %s", level, message)
+        self.hub.publish(Event("agent_error", entry))
+        self.hub.publish(Event("agent_error", entry, "taskyard"))
+
+    def _idle_message(self) -> str:
+        return _summary(self.conversation.last_agent_text()) or "Waiting for input"
+
+    # -- terminal callbacks ----------------------------------------------------------------
+
+    def _on_dirty(self) -> None:
+        if self.watcher is not None:
+            self.watcher.poke()
+
+    def _on_screen_change(self, lines: List[str]) -> None:
+        if self._typist is not None:
+            self._typist.changed()
+        self.conversation.on_screen(lines)
+        self.tracker.screen(self.adapter.classify(lines), time.time(), stable=False)
+        self.hub.publish(Event("screen", self.screen_json(lines), "screen"))
+
+    def _on_screen_stable(self, lines: List[str]) -> None:
+        assert self.watcher is not None
+        changed_at = time.time() - self.watcher.quiet_for()
+        self.tracker.screen(self.adapter.classify(lines), changed_at, stable=True)
+        self._pump_queue()
+
+    def _on_exit(self, info: ExitInfo) -> None:
+        lines = self.terminal.lines() if self.terminal else []
+        if self.watcher is not None:
+            self.watcher.sample_now()
+        message = f"The agent {info.describe()}"
+        self.tracker.exited(info.ok, message)
+        if not info.ok:
+            screen = "\n".join(lines).strip()
+            self.report_error(f"{message}. Last screen:\n{screen}", "error")
+        self._schedule_save(0)
+
+    def screen_json(self, lines: Optional[List[str]] = None) -> Dict[str, Any]:
+        term = self.terminal
+        if lines is None:
+            lines = term.lines() if term else []
+        return {
+            "screen": "\n".join(lines).rstrip("\n"),
+            "columns": term.columns if term else 0,
+            "rows": term.rows if term else 0,
+        }
+
+    def _paste_mode(self) -> bool:
+        term = self.terminal
+        return bool(term is not None and BRACKETED_PASTE_MODE in term._screen.mode)
+
+    # -- change fan-out --------------------------------------------------------------------
+
+    def _message_changed(self, message: Message) -> None:
+        data = {"id": message.id, "role": message.role, "message": message.content,
+                "time": rfc3339(message.time)}
+        self.hub.publish(Event("message_update", data))
+        self.hub.publish(Event("message_update", data, "taskyard"))
+        self._schedule_save(0.3)
+
+    def _state_changed(self, evidence: Evidence) -> None:
+        self.hub.publish(Event("state_change", self.state_json(), "taskyard"))
+        self._status_maybe_changed()
+        asyncio.get_running_loop().call_soon(self._pump_queue)
+
+    def _status_maybe_changed(self) -> None:
+        status = self.status
+        if status != self._last_status:
+            self._last_status = status
+            data = {"status": status, "agent_type": self.adapter.name}
+            self.hub.publish(Event("status_change", data))
+            self.hub.publish(Event("status_change", data, "taskyard"))
+
+    def replay(self, channel: str) -> List[Event]:
+        """The current state as events, for a subscriber that just connected."""
+        if channel == "screen":
+            return [Event("screen", self.screen_json(), "screen")]
+        events = [
+            Event("message_update", {"id": m.id, "role": m.role, "message": m.content,
+                                     "time": rfc3339(m.time)}, channel)
+            for m in self.conversation.messages
+        ]
+        events.append(Event("status_change", {"status": self.status, "agent_type": self.adapter.name}, channel))
+        if channel == "taskyard":
+            events.append(Event("state_change", self.state_json(), channel))
+        events.extend(Event("agent_error", e, channel) for e in self.errors)
+        return events
+
+    # -- persistence and shutdown ----------------------------------------------------------
+
+    def _schedule_save(self, delay: float) -> None:
+        if not self.config.state_file:
+            return
+        if self._save_handle is not None:
+            if delay > 0:
+                return
+            self._save_handle.cancel()
+        self._save_handle = asyncio.get_running_loop().call_later(delay, self.save_now)
+
+    def save_now(self) -> None:
+        self._save_handle = None
+        if not self.config.state_file:
+            return
+        self._saved.messages = list(self.conversation.messages)
+        try:
+            persistence.save(self.config.state_file, self._saved)
+        except OSError as exc:
+            self.report_error(f"Could not save the state file: {exc.strerror}", "warning")
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Save, ask the agent to quit, and stop it if it does not within ``grace`` seconds."""
+        self.save_now()
+        term = self.terminal
+        if term is not None and term.alive:
+            import signal as _signal
+
+            for signum, wait in ((_signal.SIGHUP, grace), (_signal.SIGKILL, 1.0)):
+                term.signal(signum)
+                end = time.monotonic() + wait
+                while term.alive and time.monotonic() < end:
+                    await asyncio.sleep(0.05)
+                if not term.alive:
+                    break
+        self.tracker.close()
+        if self.watcher is not None:
+            self.watcher.close()
+        self.hub.close()
+
+
+def _summary(text: str, limit: int = 160) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first if len(first) <= limit else first[: limit - 1] + "…"
