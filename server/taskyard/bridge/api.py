@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import os
 import re
-from typing import Any, Callable, Dict, List, Union
+from typing import Any, Callable
 
 from .httpserver import HttpError, Request, Response, Router, StreamResponse, json_response
 from .openapi import openapi_document
@@ -26,7 +26,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 Handler = Callable[[Request], Any]
 
 
-def host_check(allowed: List[str]) -> Callable[[Request], Any]:
+def host_check(allowed: list[str]) -> Callable[[Request], Any]:
     names = {h.lower() for h in allowed}
 
     async def check(request: Request) -> None:
@@ -35,7 +35,9 @@ def host_check(allowed: List[str]) -> Callable[[Request], Any]:
         host = request.headers.get("host", "")
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         if name.lower() not in names:
-            raise HttpError(400, f"Host header {host!r} is not allowed", title="Invalid host header")
+            raise HttpError(
+                400, f"Host header {host!r} is not allowed", title="Invalid host header"
+            )
 
     return check
 
@@ -55,14 +57,14 @@ def token_check(token: str, signal_token: Callable[[], str]) -> Callable[[Reques
     return check
 
 
-def _body_object(request: Request) -> Dict[str, Any]:
+def _body_object(request: Request) -> dict[str, Any]:
     body = request.json()
     if not isinstance(body, dict):
         raise HttpError(422, "the request body must be a JSON object")
     return body
 
 
-def _content(body: Dict[str, Any]) -> str:
+def _content(body: dict[str, Any]) -> str:
     content = body.get("content")
     if not isinstance(content, str):
         raise HttpError(422, "content must be a string", errors=[{"location": "body.content"}])
@@ -75,16 +77,21 @@ def build_router(bridge: Bridge, shutdown: Callable[[], None]) -> Router:
     cfg = bridge.config
 
     async def status(_: Request) -> Response:
-        return json_response({"status": bridge.status, "agent_type": bridge.adapter.name,
-                              "transport": "pty"})
+        return json_response(
+            {"status": bridge.status, "agent_type": bridge.adapter.name, "transport": "pty"}
+        )
 
     async def messages(_: Request) -> Response:
         from .model import rfc3339
 
-        return json_response({"messages": [
-            {"id": m.id, "content": m.content, "role": m.role, "time": rfc3339(m.time)}
-            for m in bridge.conversation.messages
-        ]})
+        return json_response(
+            {
+                "messages": [
+                    {"id": m.id, "content": m.content, "role": m.role, "time": rfc3339(m.time)}
+                    for m in bridge.conversation.messages
+                ]
+            }
+        )
 
     async def post_message(request: Request) -> Response:
         body = _body_object(request)
@@ -93,11 +100,16 @@ def build_router(bridge: Bridge, shutdown: Callable[[], None]) -> Router:
             await _agent_io(bridge.send_raw(content))
         elif kind == "user":
             if not content.strip():
-                raise HttpError(422, "content must not be empty", errors=[{"location": "body.content"}])
+                raise HttpError(
+                    422, "content must not be empty", errors=[{"location": "body.content"}]
+                )
             await _agent_io(bridge.send_user(content))
         else:
-            raise HttpError(422, f"unknown message type {kind!r}; expected 'user' or 'raw'",
-                            errors=[{"location": "body.type", "value": kind}])
+            raise HttpError(
+                422,
+                f"unknown message type {kind!r}; expected 'user' or 'raw'",
+                errors=[{"location": "body.type", "value": kind}],
+            )
         return json_response({"ok": True})
 
     async def upload(request: Request) -> Response:
@@ -186,8 +198,11 @@ async def _agent_io(action: Any) -> Any:
     try:
         return await action
     except AgentBusy as exc:
-        raise HttpError(409, f"message can only be sent when the agent is waiting for user input: {exc}",
-                        title="Agent busy") from None
+        raise HttpError(
+            409,
+            f"message can only be sent when the agent is waiting for user input: {exc}",
+            title="Agent busy",
+        ) from None
     except DeliveryError as exc:
         raise HttpError(504, str(exc), title="Agent did not respond") from None
     except (BrokenPipeError, OSError):
@@ -198,7 +213,7 @@ def _sse(chunks: Any) -> StreamResponse:
     return StreamResponse(chunks=chunks, headers=dict(SSE_HEADERS))
 
 
-def _item(q: Any) -> Dict[str, Union[str, float]]:
+def _item(q: Any) -> dict[str, str | float]:
     from .model import rfc3339
 
     return {"id": q.id, "content": q.content, "time": rfc3339(q.time)}
@@ -210,8 +225,9 @@ def _safe_name(filename: str) -> str:
     if not name or name in (".", "..") or _CONTROL.search(name) or len(name) > 255:
         raise HttpError(400, f"invalid upload file name {filename!r}", title="Invalid file name")
     if name != filename:
-        raise HttpError(400, f"upload file name {filename!r} must not contain a path",
-                        title="Invalid file name")
+        raise HttpError(
+            400, f"upload file name {filename!r} must not contain a path", title="Invalid file name"
+        )
     return name
 
 

@@ -17,14 +17,14 @@ import os
 import signal
 import sys
 import tempfile
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from . import hooks
 from .adapters import get_adapter, known_types
 from .api import build_router, host_check, token_check
 from .config import DEFAULT_HOSTS, BridgeConfig
 from .httpserver import HttpServer
-from .redact import Redactor, RedactingFilter, secret_values
+from .redact import RedactingFilter, Redactor, secret_values
 from .supervisor import Bridge
 
 log = logging.getLogger("taskyard.bridge")
@@ -35,7 +35,7 @@ class UsageError(Exception):
     """Bad command line or environment; printed without a traceback, exit code 2."""
 
 
-def _env_default(name: str, default: Optional[str] = None) -> Optional[str]:
+def _env_default(name: str, default: str | None = None) -> str | None:
     return os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"), default)
 
 
@@ -44,8 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     srv = sub.add_parser("server", help="supervise an agent and serve the agentapi protocol")
     flag = srv.add_argument
-    flag("-t", "--type", default=_env_default("type"),
-         help=f"agent type: {', '.join(sorted(known_types()))}")
+    flag(
+        "-t",
+        "--type",
+        default=_env_default("type"),
+        help=f"agent type: {', '.join(sorted(known_types()))}",
+    )
     flag("-p", "--port", type=int, default=int(_env_default("port", "3284") or 3284))
     flag("--host", default=_env_default("host", "127.0.0.1"), help="address to listen on")
     flag("-W", "--term-width", type=int, default=int(_env_default("term-width", "100") or 100))
@@ -53,17 +57,32 @@ def build_parser() -> argparse.ArgumentParser:
     flag("-s", "--state-file", default=_env_default("state-file"))
     flag("-I", "--initial-prompt", default=_env_default("initial-prompt", ""))
     flag("--token-file", default=_env_default("token-file"))
-    flag("-a", "--allowed-hosts", default=_env_default("allowed-hosts"),
-         help="Host-header allowlist, comma or space separated; * allows all")
+    flag(
+        "-a",
+        "--allowed-hosts",
+        default=_env_default("allowed-hosts"),
+        help="Host-header allowlist, comma or space separated; * allows all",
+    )
     flag("--workdir", default=_env_default("workdir"), help="the agent's working folder")
-    flag("--runtime-dir", default=_env_default("runtime-dir"),
-         help="private folder for hooks, uploads and the token (default: beside the state file)")
-    flag("--session-id", default=_env_default("session-id", ""),
-         help="the agent session to create or resume (default: kept in the state file)")
-    flag("--stability-window", type=float, default=float(_env_default("stability-window", "0") or 0))
+    flag(
+        "--runtime-dir",
+        default=_env_default("runtime-dir"),
+        help="private folder for hooks, uploads and the token (default: beside the state file)",
+    )
+    flag(
+        "--session-id",
+        default=_env_default("session-id", ""),
+        help="the agent session to create or resume (default: kept in the state file)",
+    )
+    flag(
+        "--stability-window", type=float, default=float(_env_default("stability-window", "0") or 0)
+    )
     flag("--max-upload", type=int, default=int(_env_default("max-upload", str(10 << 20)) or 0))
-    flag("--ready-file", default=_env_default("ready-file"),
-         help="write {port, pid} here once serving (for supervisors using --port 0)")
+    flag(
+        "--ready-file",
+        default=_env_default("ready-file"),
+        help="write {port, pid} here once serving (for supervisors using --port 0)",
+    )
     flag("--log-file", default=_env_default("log-file"))
     flag("agent", nargs=argparse.REMAINDER, help="-- the agent command and its arguments")
     demo = sub.add_parser("demo-agent", help="run the built-in demo agent in this terminal")
@@ -84,22 +103,34 @@ def make_config(ns: argparse.Namespace) -> BridgeConfig:
         argv = argv[1:]
     state_file = os.path.abspath(ns.state_file) if ns.state_file else None
     runtime = ns.runtime_dir or (
-        os.path.join(os.path.dirname(state_file), "bridge") if state_file
+        os.path.join(os.path.dirname(state_file), "bridge")
+        if state_file
         else tempfile.mkdtemp(prefix="taskyard-bridge-")
     )
     os.makedirs(runtime, mode=0o700, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != ENV_PREFIX + "TOKEN"}
     hosts = (ns.allowed_hosts or "").replace(",", " ").split() or list(DEFAULT_HOSTS)
     return BridgeConfig(
-        agent_type=ns.type, argv=argv, token=_read_token(ns.token_file, runtime),
-        host=ns.host, port=ns.port, columns=ns.term_width, rows=ns.term_height,
-        state_file=state_file, initial_prompt=ns.initial_prompt or "", session_id=ns.session_id,
-        workdir=os.path.abspath(ns.workdir or os.getcwd()), runtime_dir=os.path.abspath(runtime),
-        allowed_hosts=hosts, max_upload=ns.max_upload, window=ns.stability_window, agent_env=env,
+        agent_type=ns.type,
+        argv=argv,
+        token=_read_token(ns.token_file, runtime),
+        host=ns.host,
+        port=ns.port,
+        columns=ns.term_width,
+        rows=ns.term_height,
+        state_file=state_file,
+        initial_prompt=ns.initial_prompt or "",
+        session_id=ns.session_id,
+        workdir=os.path.abspath(ns.workdir or os.getcwd()),
+        runtime_dir=os.path.abspath(runtime),
+        allowed_hosts=hosts,
+        max_upload=ns.max_upload,
+        window=ns.stability_window,
+        agent_env=env,
     )
 
 
-def _read_token(token_file: Optional[str], runtime: str) -> str:
+def _read_token(token_file: str | None, runtime: str) -> str:
     if token_file:
         try:
             with open(token_file, encoding="utf-8") as fh:
@@ -124,7 +155,7 @@ def _read_token(token_file: Optional[str], runtime: str) -> str:
     return token
 
 
-def _setup_logging(log_file: Optional[str], redactor: Redactor) -> None:
+def _setup_logging(log_file: str | None, redactor: Redactor) -> None:
     handler: logging.Handler = (
         logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     )
@@ -142,10 +173,15 @@ async def serve(config: BridgeConfig, redactor: Redactor) -> int:
     bridge = Bridge(config, adapter, hooks.hook_command(script), redactor)
     stop = asyncio.Event()
     server = HttpServer(
-        build_router(bridge, stop.set), host=config.host, port=config.port,
-        middleware=[host_check(config.allowed_hosts),
-                    token_check(config.token, lambda: bridge.signal_token)],
-        max_body=config.max_upload + (1 << 20), log=logging.getLogger("taskyard.bridge.http"),
+        build_router(bridge, stop.set),
+        host=config.host,
+        port=config.port,
+        middleware=[
+            host_check(config.allowed_hosts),
+            token_check(config.token, lambda: bridge.signal_token),
+        ],
+        max_body=config.max_upload + (1 << 20),
+        log=logging.getLogger("taskyard.bridge.http"),
     )
     try:
         await server.start()
@@ -171,7 +207,7 @@ async def serve(config: BridgeConfig, redactor: Redactor) -> int:
     return 0
 
 
-def main(argv: Optional[Sequence[str]] = None, self_argv: Optional[List[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None, self_argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "demo-agent":
         from .demo_agent import main as demo_main

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
 
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
@@ -14,22 +13,22 @@ class BridgeConfig:
     """Everything one bridge needs to run one agent."""
 
     agent_type: str
-    argv: List[str]
+    argv: list[str]
     token: str
     host: str = "127.0.0.1"
     port: int = 3284
     columns: int = 100
     rows: int = 40
-    state_file: Optional[str] = None
+    state_file: str | None = None
     initial_prompt: str = ""
     session_id: str = ""
     workdir: str = field(default_factory=os.getcwd)
     runtime_dir: str = ""
-    allowed_hosts: List[str] = field(default_factory=lambda: list(DEFAULT_HOSTS))
+    allowed_hosts: list[str] = field(default_factory=lambda: list(DEFAULT_HOSTS))
     max_upload: int = 10 * 1024 * 1024
-    ready_file: Optional[str] = None
+    ready_file: str | None = None
     window: float = 0.0  # 0: the adapter's own stability window
-    agent_env: Dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    agent_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
     @property
     def upload_dir(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable
 
 from .adapters.base import Adapter
 from .model import Message
@@ -20,9 +20,9 @@ from .model import Message
 
 @dataclass
 class _Turn:
-    before: List[str]
+    before: list[str]
     user_input: str
-    reply_id: Optional[int] = None
+    reply_id: int | None = None
     frozen: bool = False
 
 
@@ -40,12 +40,12 @@ class Conversation:
         self._redact = redact
         self._on_update = on_update
         self._clock = clock
-        self.messages: List[Message] = []
+        self.messages: list[Message] = []
         self.typing = False
-        self._turn: Optional[_Turn] = None
+        self._turn: _Turn | None = None
         self._restored = False
 
-    def restore(self, messages: List[Message]) -> None:
+    def restore(self, messages: list[Message]) -> None:
         """Load a saved conversation; its last reply stays as saved until the next user message."""
         self.messages = [Message(i, m.role, m.content, m.time) for i, m in enumerate(messages)]
         self._restored = bool(self.messages)
@@ -56,7 +56,7 @@ class Conversation:
                 return message.content
         return ""
 
-    def on_screen(self, lines: List[str]) -> None:
+    def on_screen(self, lines: list[str]) -> None:
         """A new screen sample arrived."""
         if self.typing:
             return
@@ -72,7 +72,7 @@ class Conversation:
         if reply or turn.reply_id is not None:
             turn.reply_id = self._set_agent_text(turn.reply_id, reply)
 
-    def add_user(self, text: str, before: List[str]) -> Message:
+    def add_user(self, text: str, before: list[str]) -> Message:
         """Record a delivered user message and start a new turn."""
         message = Message(len(self.messages), "user", self._redact(text), self._clock())
         self.messages.append(message)
@@ -91,7 +91,7 @@ class Conversation:
         self._turn.reply_id = self._set_agent_text(self._turn.reply_id, text)
         self._turn.frozen = True
 
-    def _set_agent_text(self, message_id: Optional[int], text: str) -> int:
+    def _set_agent_text(self, message_id: int | None, text: str) -> int:
         text = self._redact(text)
         if message_id is None:
             message = Message(len(self.messages), "agent", text, self._clock())

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Set
+from typing import Any, Callable
 
 BUFFER = 1024
 
@@ -20,7 +21,7 @@ class Event:
     """One SSE event: its name, its JSON payload, and the channel it belongs to."""
 
     name: str
-    data: Dict[str, Any]
+    data: dict[str, Any]
     channel: str = "agentapi"  # "agentapi" | "taskyard" | "screen"
 
     def encode(self) -> bytes:
@@ -28,9 +29,9 @@ class Event:
 
 
 class _Subscriber:
-    def __init__(self, channels: Set[str]) -> None:
+    def __init__(self, channels: set[str]) -> None:
         self.channels = channels
-        self.queue: asyncio.Queue[Optional[Event]] = asyncio.Queue(maxsize=BUFFER)
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=BUFFER)
         self.dropped = False
 
 
@@ -38,7 +39,7 @@ class EventHub:
     """Publishes events to every live subscriber of the event's channel."""
 
     def __init__(self) -> None:
-        self._subscribers: List[_Subscriber] = []
+        self._subscribers: list[_Subscriber] = []
 
     @property
     def subscriber_count(self) -> int:
@@ -67,14 +68,14 @@ class EventHub:
         sub.queue.put_nowait(None)
 
     async def stream(
-        self, channels: Set[str], replay: Callable[[], List[Event]], keepalive: float = 15.0
+        self, channels: set[str], replay: Callable[[], list[Event]], keepalive: float = 15.0
     ) -> AsyncIterator[bytes]:
         """SSE bytes: the replayed current state, then live events, with comment keep-alives."""
         sub = _Subscriber(channels)
         self._subscribers.append(sub)
         try:
-            for event in replay():
-                yield event.encode()
+            for past in replay():
+                yield past.encode()
             while True:
                 try:
                     event = await asyncio.wait_for(sub.queue.get(), keepalive)

@@ -13,7 +13,7 @@ import json
 import os
 import shlex
 import sys
-from typing import Any, Dict, List
+from typing import Any
 
 HOOK_SCRIPT = r'''"""Taskyard hook: forward one agent event to the bridge. Always exits 0."""
 import json, os, sys, urllib.request
@@ -70,15 +70,15 @@ def install_script(runtime_dir: str) -> str:
 
 def hook_command(script: str, *args: str, python: str = "") -> str:
     """The shell command an agent runs for a hook."""
-    parts: List[str] = [python or sys.executable or "python3", "-S", script, *args]
+    parts: list[str] = [python or sys.executable or "python3", "-S", script, *args]
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def claude_settings(command: str) -> Dict[str, Any]:
+def claude_settings(command: str) -> dict[str, Any]:
     """Claude Code settings registering ``command`` for every event the bridge listens to."""
-    hooks: Dict[str, Any] = {}
+    hooks: dict[str, Any] = {}
     for event in CLAUDE_HOOK_EVENTS:
-        entry: Dict[str, Any] = {"hooks": [{"type": "command", "command": command, "timeout": 5}]}
+        entry: dict[str, Any] = {"hooks": [{"type": "command", "command": command, "timeout": 5}]}
         if event in _WITH_MATCHER:
             entry["matcher"] = "*"
         hooks[event] = [entry]

@@ -8,11 +8,12 @@ the old file or the new one, never a torn one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from .model import Message
 
@@ -36,14 +37,14 @@ class QueueItem:
 class SavedState:
     """Everything that must survive a restart of the bridge."""
 
-    messages: List[Message] = field(default_factory=list)
-    queue: List[QueueItem] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    queue: list[QueueItem] = field(default_factory=list)
     initial_prompt: str = ""
     initial_prompt_sent: bool = False
     session_id: str = ""
     agent_type: str = ""
 
-    def to_json(self) -> Dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "version": VERSION,
             "agent_type": self.agent_type,
@@ -82,7 +83,7 @@ class SavedState:
         )
 
 
-def load(path: str) -> Optional[SavedState]:
+def load(path: str) -> SavedState | None:
     """Read the state file; None when it does not exist, StateFileError when it is unusable."""
     try:
         with open(path, encoding="utf-8") as fh:
@@ -111,8 +112,6 @@ def save(path: str, state: SavedState) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable, List, Mapping
+from collections.abc import Iterable, Mapping
 
 MASK = "••••••"
 MIN_LENGTH = 8
 _SECRET_NAME = re.compile(r"(_KEY$|KEY_|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 
 
-def secret_values(env: Mapping[str, str], extra: Iterable[str] = ()) -> List[str]:
+def secret_values(env: Mapping[str, str], extra: Iterable[str] = ()) -> list[str]:
     named = {n.strip() for n in env.get("TASKYARD_SECRET_ENV", "").split(",") if n.strip()}
     values = [v for k, v in env.items() if _SECRET_NAME.search(k) or k in named]
     values.extend(extra)
@@ -29,7 +29,7 @@ class Redactor:
     """Replaces every known secret value in a text."""
 
     def __init__(self, values: Iterable[str] = ()) -> None:
-        self._values: List[str] = []
+        self._values: list[str] = []
         self.add(values)
 
     def add(self, values: Iterable[str]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable, List, Optional
+from typing import Callable
 
 Clock = Callable[[], float]
 
@@ -26,12 +26,12 @@ class ScreenWatcher:
 
     def __init__(
         self,
-        read_lines: Callable[[], List[str]],
+        read_lines: Callable[[], list[str]],
         *,
         window: float,
         sample_interval: float = 0.05,
-        on_change: Callable[[List[str]], None],
-        on_stable: Callable[[List[str]], None],
+        on_change: Callable[[list[str]], None],
+        on_stable: Callable[[list[str]], None],
         clock: Clock = time.monotonic,
     ) -> None:
         self._read = read_lines
@@ -40,12 +40,12 @@ class ScreenWatcher:
         self._on_change = on_change
         self._on_stable = on_stable
         self._clock = clock
-        self.lines: List[str] = read_lines()
+        self.lines: list[str] = read_lines()
         self.last_change = clock()
         self.stable = False
         self.samples = 0
-        self._sample_handle: Optional[asyncio.TimerHandle] = None
-        self._stable_handle: Optional[asyncio.TimerHandle] = None
+        self._sample_handle: asyncio.TimerHandle | None = None
+        self._stable_handle: asyncio.TimerHandle | None = None
         self._last_sample = 0.0
 
     def start(self) -> None:
@@ -65,7 +65,7 @@ class ScreenWatcher:
         delay = max(0.0, self._last_sample + self._interval - self._clock())
         self._sample_handle = asyncio.get_running_loop().call_later(delay, self._sample)
 
-    def sample_now(self) -> List[str]:
+    def sample_now(self) -> list[str]:
         """Take a sample immediately (used right before and after typing into the agent)."""
         if self._sample_handle is not None:
             self._sample_handle.cancel()

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Optional
+from typing import Callable
 
 from .model import AgentState, ScreenKind, ScreenReading, SignalSource
 
@@ -60,12 +60,12 @@ class Inputs:
     window: float
     idle_on_stable: bool
     ready_seen: bool
-    screen: Optional[ScreenFacts] = None
-    external: Optional[Evidence] = None  # newest of hook / notification / api / self-report
-    exit: Optional[Evidence] = None
+    screen: ScreenFacts | None = None
+    external: Evidence | None = None  # newest of hook / notification / api / self-report
+    exit: Evidence | None = None
 
 
-def screen_evidence(inputs: Inputs) -> Optional[Evidence]:
+def screen_evidence(inputs: Inputs) -> Evidence | None:
     """The claim the screen can make on its own, or None."""
     facts = inputs.screen
     if facts is None:
@@ -117,18 +117,20 @@ class StateTracker:
         window: float,
         idle_on_stable: bool,
         on_change: Callable[[Evidence], None],
+        idle_message: Callable[[], str] = lambda: "",
         clock: Clock = time.time,
     ) -> None:
+        self._idle_message = idle_message
         self._window = window
         self._idle_on_stable = idle_on_stable
         self._on_change = on_change
         self._clock = clock
         self.ready_seen = False
-        self._screen: Optional[ScreenFacts] = None
-        self._external: Optional[Evidence] = None
-        self._exit: Optional[Evidence] = None
+        self._screen: ScreenFacts | None = None
+        self._external: Evidence | None = None
+        self._exit: Evidence | None = None
         self.current = Evidence(AgentState.STARTING, SignalSource.PROCESS, clock(), "Starting")
-        self._timer: Optional[asyncio.TimerHandle] = None
+        self._timer: asyncio.TimerHandle | None = None
 
     # -- signals ---------------------------------------------------------------------------
 
@@ -171,8 +173,15 @@ class StateTracker:
     def _update(self) -> None:
         inputs = self.inputs()
         new = derive(inputs, self.current)
+        if new.state in (AgentState.IDLE, AgentState.COMPLETE) and not new.message:
+            new = replace(new, message=self._idle_message())
         if (new.state, new.message) != (self.current.state, self.current.message):
-            log.info("agent state %s -> %s (%s)", self.current.state.value, new.state.value, new.source.value)
+            log.info(
+                "agent state %s -> %s (%s)",
+                self.current.state.value,
+                new.state.value,
+                new.source.value,
+            )
             self.current = new
             self._on_change(new)
         else:

@@ -13,7 +13,8 @@ import logging
 import secrets
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Coroutine, Callable
 
 from . import persistence
 from .adapters.base import Adapter, LaunchContext
@@ -51,7 +52,7 @@ class Bridge:
         self.config = config
         self.adapter = adapter
         self.hub = EventHub()
-        self.errors: List[Dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
         self.signal_token = secrets.token_urlsafe(24)
         self._hook_command = hook_command
         self._redact = redact
@@ -61,14 +62,16 @@ class Bridge:
             window=config.window or adapter.window,
             idle_on_stable=adapter.idle_on_stable,
             on_change=self._state_changed,
+            idle_message=self._idle_message,
         )
-        self.terminal: Optional[Terminal] = None
-        self.watcher: Optional[ScreenWatcher] = None
-        self._typist: Optional[Typist] = None
+        self.terminal: Terminal | None = None
+        self.watcher: ScreenWatcher | None = None
+        self._typist: Typist | None = None
         self._send_lock = asyncio.Lock()
         self._delivering = False
-        self._save_handle: Optional[asyncio.TimerHandle] = None
+        self._save_handle: asyncio.TimerHandle | None = None
         self._last_status = ""
+        self._tasks: set[asyncio.Future[None]] = set()
         self.started_at = time.time()
 
     # -- start-up --------------------------------------------------------------------------
@@ -76,7 +79,9 @@ class Bridge:
     async def start(self, bridge_url: str) -> None:
         """Load the state file, then launch the agent (resuming its session when it has one)."""
         resuming = self._load_state()
-        self._saved.session_id = self._saved.session_id or self.config.session_id or str(uuid.uuid4())
+        self._saved.session_id = (
+            self._saved.session_id or self.config.session_id or str(uuid.uuid4())
+        )
         if self.config.initial_prompt and self.config.initial_prompt != self._saved.initial_prompt:
             # A different prompt than the saved one is a new task: send it (agentapi's rule).
             self._saved.initial_prompt = self.config.initial_prompt
@@ -149,7 +154,7 @@ class Bridge:
             return "running"
         return "stable"
 
-    def state_json(self) -> Dict[str, Any]:
+    def state_json(self) -> dict[str, Any]:
         ev = self.state
         term = self.terminal
         return {
@@ -210,7 +215,7 @@ class Bridge:
 
     # -- queue (extension) -----------------------------------------------------------------
 
-    def queue(self) -> List[QueueItem]:
+    def queue(self) -> list[QueueItem]:
         return list(self._saved.queue)
 
     def enqueue(self, content: str) -> QueueItem:
@@ -229,7 +234,9 @@ class Bridge:
         return True
 
     def _queue_changed(self) -> None:
-        items = [{"id": q.id, "content": q.content, "time": rfc3339(q.time)} for q in self._saved.queue]
+        items = [
+            {"id": q.id, "content": q.content, "time": rfc3339(q.time)} for q in self._saved.queue
+        ]
         self.hub.publish(Event("queue_change", {"items": items}, "taskyard"))
         self._status_maybe_changed()
         self._schedule_save(0)
@@ -241,12 +248,21 @@ class Bridge:
         if not self._saved.initial_prompt_sent and self._saved.initial_prompt:
             text = self._saved.initial_prompt
             self._saved.initial_prompt_sent = True
-            asyncio.ensure_future(self._deliver_background(text, None))
+            self._spawn(self._deliver_background(text, None))
         elif self._saved.queue:
             item = self._saved.queue[0]
-            asyncio.ensure_future(self._deliver_background(item.content, item))
+            self._spawn(self._deliver_background(item.content, item))
 
-    async def _deliver_background(self, text: str, item: Optional[QueueItem]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a background job, holding a reference so it cannot be garbage-collected."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_background(self, text: str, item: QueueItem | None) -> None:
+        # Say "working" before typing: the agent is no longer free, even for the few hundred
+        # milliseconds the typing takes.
+        self.tracker.external(AgentState.WORKING, SignalSource.API, "Sending: " + _summary(text))
         try:
             await self._deliver(text)
         except (DeliveryError, OSError) as exc:
@@ -257,18 +273,18 @@ class Bridge:
 
     # -- signals from hooks and self-reports -----------------------------------------------
 
-    def signal(self, body: Mapping[str, Any]) -> Optional[str]:
+    def signal(self, body: Mapping[str, Any]) -> str | None:
         """Apply a posted signal; returns the state it produced, or None when ignored."""
         if "state" in body:
             state = SELF_REPORT.get(str(body["state"]))
             if state is None or state in (AgentState.STARTING, AgentState.EXITED):
                 raise ValueError(f"unknown state {body['state']!r}")
             self.tracker.external(state, SignalSource.HOOK, str(body.get("message", ""))[:500])
-            return state.value
+            return str(state.value)
         event, payload = str(body.get("event", "")), body.get("payload") or {}
         if body.get("source") == "notification":
             self.tracker.external(AgentState.IDLE, SignalSource.NOTIFICATION, self._idle_message())
-            return AgentState.IDLE.value
+            return str(AgentState.IDLE.value)
         mapped = self.adapter.hook_state(event, payload)
         if event == "Stop":
             reply = self.adapter.transcript_reply(payload)
@@ -298,14 +314,14 @@ class Bridge:
         if self.watcher is not None:
             self.watcher.poke()
 
-    def _on_screen_change(self, lines: List[str]) -> None:
+    def _on_screen_change(self, lines: list[str]) -> None:
         if self._typist is not None:
             self._typist.changed()
         self.conversation.on_screen(lines)
         self.tracker.screen(self.adapter.classify(lines), time.time(), stable=False)
         self.hub.publish(Event("screen", self.screen_json(lines), "screen"))
 
-    def _on_screen_stable(self, lines: List[str]) -> None:
+    def _on_screen_stable(self, lines: list[str]) -> None:
         assert self.watcher is not None
         changed_at = time.time() - self.watcher.quiet_for()
         self.tracker.screen(self.adapter.classify(lines), changed_at, stable=True)
@@ -322,12 +338,12 @@ class Bridge:
             self.report_error(f"{message}. Last screen:\n{screen}", "error")
         self._schedule_save(0)
 
-    def screen_json(self, lines: Optional[List[str]] = None) -> Dict[str, Any]:
+    def screen_json(self, lines: list[str] | None = None) -> dict[str, Any]:
         term = self.terminal
         if lines is None:
             lines = term.lines() if term else []
         return {
-            "screen": "\n".join(lines).rstrip("\n"),
+            "screen": self._redact("\n".join(lines).rstrip("\n")),
             "columns": term.columns if term else 0,
             "rows": term.rows if term else 0,
         }
@@ -339,8 +355,12 @@ class Bridge:
     # -- change fan-out --------------------------------------------------------------------
 
     def _message_changed(self, message: Message) -> None:
-        data = {"id": message.id, "role": message.role, "message": message.content,
-                "time": rfc3339(message.time)}
+        data = {
+            "id": message.id,
+            "role": message.role,
+            "message": message.content,
+            "time": rfc3339(message.time),
+        }
         self.hub.publish(Event("message_update", data))
         self.hub.publish(Event("message_update", data, "taskyard"))
         self._schedule_save(0.3)
@@ -358,16 +378,23 @@ class Bridge:
             self.hub.publish(Event("status_change", data))
             self.hub.publish(Event("status_change", data, "taskyard"))
 
-    def replay(self, channel: str) -> List[Event]:
+    def replay(self, channel: str) -> list[Event]:
         """The current state as events, for a subscriber that just connected."""
         if channel == "screen":
             return [Event("screen", self.screen_json(), "screen")]
         events = [
-            Event("message_update", {"id": m.id, "role": m.role, "message": m.content,
-                                     "time": rfc3339(m.time)}, channel)
+            Event(
+                "message_update",
+                {"id": m.id, "role": m.role, "message": m.content, "time": rfc3339(m.time)},
+                channel,
+            )
             for m in self.conversation.messages
         ]
-        events.append(Event("status_change", {"status": self.status, "agent_type": self.adapter.name}, channel))
+        events.append(
+            Event(
+                "status_change", {"status": self.status, "agent_type": self.adapter.name}, channel
+            )
+        )
         if channel == "taskyard":
             events.append(Event("state_change", self.state_json(), channel))
         events.extend(Event("agent_error", e, channel) for e in self.errors)

@@ -10,11 +10,13 @@ without that Aider warns that the terminal lacks CPR support.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Callable
 
 import ptyprocess
 import pyte
@@ -28,8 +30,8 @@ ESC = b"\x1b"
 class ExitInfo:
     """How the agent process ended: its exit code, or the signal that killed it."""
 
-    code: Optional[int]
-    signal: Optional[int]
+    code: int | None
+    signal: int | None
 
     @property
     def ok(self) -> bool:
@@ -41,7 +43,7 @@ class ExitInfo:
         return f"exited with code {self.code}"
 
 
-class _AnsweringScreen(pyte.Screen):  # type: ignore[misc]
+class _AnsweringScreen(pyte.Screen):
     """A pyte screen that sends its replies to terminal queries back to the program."""
 
     def __init__(self, columns: int, lines: int, reply: Callable[[bytes], None]) -> None:
@@ -83,9 +85,9 @@ class Terminal:
         self._write_lock = threading.Lock()
         self._screen = _AnsweringScreen(columns, rows, self._write_from_reader)
         self._stream = pyte.ByteStream(self._screen)
-        self._proc: Optional[ptyprocess.PtyProcess] = None
+        self._proc: ptyprocess.PtyProcess | None = None
         self._dirty_pending = False
-        self.exit_info: Optional[ExitInfo] = None
+        self.exit_info: ExitInfo | None = None
         self.bytes_read = 0
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -101,7 +103,7 @@ class Terminal:
         threading.Thread(target=self._pump, name="pty-reader", daemon=True).start()
 
     @property
-    def pid(self) -> Optional[int]:
+    def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
     @property
@@ -112,10 +114,8 @@ class Terminal:
         """Send a signal to the agent's process group (its children too: tools it runs)."""
         if self._proc is None or self.exit_info is not None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(os.getpgid(self._proc.pid), signum)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def resize(self, columns: int, rows: int) -> None:
         with self._lock:
@@ -192,15 +192,11 @@ class Terminal:
 
     def _finish(self) -> None:
         assert self._proc is not None
-        try:
+        with contextlib.suppress(ptyprocess.PtyProcessError):
             self._proc.wait()
-        except ptyprocess.PtyProcessError:
-            pass
         info = ExitInfo(code=self._proc.exitstatus, signal=self._proc.signalstatus)
-        try:
+        with contextlib.suppress(OSError):
             self._proc.close(force=True)
-        except OSError:
-            pass
 
         def deliver() -> None:
             self.exit_info = info

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable, List
+from typing import Callable
 
 from .terminal import Terminal
 
@@ -29,7 +29,7 @@ class Typist:
     def __init__(
         self,
         terminal: Terminal,
-        sample: Callable[[], List[str]],
+        sample: Callable[[], list[str]],
         paste_mode: Callable[[], bool],
         submit_timeout: float = 15.0,
     ) -> None:
@@ -45,7 +45,7 @@ class Typist:
         self._changes += 1
         self._event.set()
 
-    async def type_message(self, text: str) -> List[str]:
+    async def type_message(self, text: str) -> list[str]:
         """Type ``text`` and press Enter; returns the screen as it was before typing."""
         before = self._sample()
         if self._paste_mode():
@@ -57,7 +57,7 @@ class Typist:
         await self._submit()
         return before
 
-    async def press(self, keys: bytes, settle: bool = True) -> List[str]:
+    async def press(self, keys: bytes, settle: bool = True) -> list[str]:
         """Send raw keys (a dialog answer); returns the screen before them."""
         before = self._sample()
         await self._terminal.write_async(keys)

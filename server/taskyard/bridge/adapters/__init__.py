@@ -9,7 +9,7 @@ from .base import Adapter
 ALIASES = {"claude-code": "claude", "generic": "custom"}
 
 
-def known_types() -> Dict[str, Type[Adapter]]:
+def known_types() -> dict[str, type[Adapter]]:
     from .aider import AiderAdapter
     from .claude import ClaudeAdapter
     from .demo import DemoAdapter
@@ -22,5 +22,7 @@ def get_adapter(name: str) -> Adapter:
     types = known_types()
     key = ALIASES.get(name, name)
     if key not in types:
-        raise ValueError(f"unknown agent type {name!r}; expected one of: {', '.join(sorted(types))}")
+        raise ValueError(
+            f"unknown agent type {name!r}; expected one of: {', '.join(sorted(types))}"
+        )
     return types[key]()

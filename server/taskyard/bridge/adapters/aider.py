@@ -8,8 +8,6 @@ always end with Enter. On resume Aider reloads its own chat history file.
 
 from __future__ import annotations
 
-from typing import List
-
 from ..model import ScreenReading
 from . import aider_screen
 from .base import Adapter, LaunchContext, LaunchPlan
@@ -23,7 +21,7 @@ class AiderAdapter(Adapter):
 
     def plan(self, ctx: LaunchContext) -> LaunchPlan:
         argv = list(ctx.argv) or ["aider"]
-        notes: List[str] = []
+        notes: list[str] = []
         if "--notifications-command" not in argv:
             argv += ["--notifications", "--notifications-command", ctx.hook_command + " notify"]
         if ctx.resuming and "--restore-chat-history" not in argv:
@@ -31,10 +29,10 @@ class AiderAdapter(Adapter):
             notes.append("resuming Aider with its chat history")
         return LaunchPlan(argv, {}, notes)
 
-    def classify(self, lines: List[str]) -> ScreenReading:
+    def classify(self, lines: list[str]) -> ScreenReading:
         return aider_screen.classify(lines)
 
-    def clean_reply(self, before: List[str], after: List[str], user_input: str) -> str:
+    def clean_reply(self, before: list[str], after: list[str], user_input: str) -> str:
         return aider_screen.clean_reply(before, after, user_input)
 
     def answer_keys(self, text: str) -> bytes:

@@ -8,8 +8,9 @@ the mapping of the agent's own hook events to states.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any
 
 from .. import msgfmt
 from ..model import AgentState, ScreenKind, ScreenReading
@@ -21,9 +22,9 @@ ESC = b"\x1b"
 class LaunchContext:
     """What the bridge knows when it starts (or restarts) the agent."""
 
-    argv: List[str]  # the agent command line given after ``--``
+    argv: list[str]  # the agent command line given after ``--``
     workdir: str
-    env: Dict[str, str]  # the environment the agent will get (secrets included; never logged)
+    env: dict[str, str]  # the environment the agent will get (secrets included; never logged)
     runtime_dir: str  # the bridge's private folder (hook script, settings)
     session_id: str  # stable per task: lets agents with sessions resume their own
     bridge_url: str  # where hooks report, e.g. http://127.0.0.1:3284
@@ -40,9 +41,9 @@ class LaunchContext:
 class LaunchPlan:
     """The final command line and environment for the agent."""
 
-    argv: List[str]
-    env: Dict[str, str] = field(default_factory=dict)
-    notes: List[str] = field(default_factory=list)  # human-readable, for the bridge's log
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # human-readable, for the bridge's log
 
 
 class Adapter:
@@ -59,26 +60,28 @@ class Adapter:
             raise ValueError("no agent command given (put it after --)")
         return LaunchPlan(list(ctx.argv), {})
 
-    def classify(self, lines: List[str]) -> ScreenReading:
-        if msgfmt.find_input_box(lines) is not None:
+    def classify(self, lines: list[str]) -> ScreenReading:
+        # agentapi's readiness rule: the input box is on screen when cutting it changes the text.
+        if msgfmt.remove_input_box(lines) != msgfmt.trim_blank_lines(lines):
             return ScreenReading(ScreenKind.READY)
         return ScreenReading(ScreenKind.UNKNOWN)
 
-    def clean_reply(self, before: List[str], after: List[str], user_input: str) -> str:
-        return msgfmt.generic_reply(before, after, user_input)
+    def clean_reply(self, before: list[str], after: list[str], user_input: str) -> str:
+        reply = msgfmt.remove_echo(msgfmt.new_lines(before, after), user_input)
+        return "\n".join(msgfmt.trim_blank_lines(msgfmt.remove_input_box(reply)))
 
-    def initial_message(self, lines: List[str]) -> str:
+    def initial_message(self, lines: list[str]) -> str:
         """Message 0: the screen the agent showed at start, without its input box."""
-        return msgfmt.strip_input_box_text(lines)
+        return "\n".join(msgfmt.remove_input_box(lines))
 
     def answer_keys(self, text: str) -> bytes:
         """The keys that answer a dialog: menus react to a single key, prompts need Enter."""
         return text.encode() if len(text) == 1 else text.encode() + b"\r"
 
-    def hook_state(self, event: str, payload: Mapping[str, Any]) -> Optional[Tuple[AgentState, str]]:
+    def hook_state(self, event: str, payload: Mapping[str, Any]) -> tuple[AgentState, str] | None:
         """Map one of the agent's hook events to a state and message; None to ignore it."""
         return None
 
-    def transcript_reply(self, payload: Mapping[str, Any]) -> Optional[str]:
+    def transcript_reply(self, payload: Mapping[str, Any]) -> str | None:
         """The agent's reply for the turn that just ended, from a structured source."""
         return None

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 from .. import hooks
 from ..model import AgentState, ScreenReading
@@ -37,7 +38,7 @@ def seed_claude_json(path: str, workdir: str, api_key: str) -> None:
     """Merge the onboarding and trust entries into ``~/.claude.json``, keeping everything else."""
     try:
         with open(path, encoding="utf-8") as fh:
-            data: Dict[str, Any] = json.load(fh)
+            data: dict[str, Any] = json.load(fh)
     except (OSError, ValueError):
         data = {}
     data.setdefault("hasCompletedOnboarding", True)
@@ -65,8 +66,9 @@ class ClaudeAdapter(Adapter):
     def plan(self, ctx: LaunchContext) -> LaunchPlan:
         argv = list(ctx.argv) or ["claude"]
         home = ctx.home
-        seed_claude_json(os.path.join(home, ".claude.json"), ctx.workdir,
-                         ctx.env.get("ANTHROPIC_API_KEY", ""))
+        seed_claude_json(
+            os.path.join(home, ".claude.json"), ctx.workdir, ctx.env.get("ANTHROPIC_API_KEY", "")
+        )
         settings = os.path.join(ctx.runtime_dir, "claude-settings.json")
         hooks.write_json(settings, hooks.claude_settings(ctx.hook_command))
         argv += ["--settings", settings]
@@ -81,13 +83,13 @@ class ClaudeAdapter(Adapter):
         env = {"DISABLE_AUTOUPDATER": "1", "DISABLE_INSTALLATION_CHECKS": "1"}
         return LaunchPlan(argv, env, notes)
 
-    def classify(self, lines: List[str]) -> ScreenReading:
+    def classify(self, lines: list[str]) -> ScreenReading:
         return claude_screen.classify(lines)
 
-    def clean_reply(self, before: List[str], after: List[str], user_input: str) -> str:
+    def clean_reply(self, before: list[str], after: list[str], user_input: str) -> str:
         return claude_screen.clean_reply(before, after, user_input)
 
-    def hook_state(self, event: str, payload: Mapping[str, Any]) -> Optional[Tuple[AgentState, str]]:
+    def hook_state(self, event: str, payload: Mapping[str, Any]) -> tuple[AgentState, str] | None:
         tool = str(payload.get("tool_name", ""))
         if event == "UserPromptSubmit":
             return AgentState.WORKING, "Working on: " + _first_line(str(payload.get("prompt", "")))
@@ -103,7 +105,7 @@ class ClaudeAdapter(Adapter):
             return AgentState.IDLE, _first_line(str(payload.get("last_assistant_message", "")))
         return None
 
-    def transcript_reply(self, payload: Mapping[str, Any]) -> Optional[str]:
+    def transcript_reply(self, payload: Mapping[str, Any]) -> str | None:
         text = payload.get("last_assistant_message")
         if isinstance(text, str) and text.strip():
             return text
@@ -111,14 +113,14 @@ class ClaudeAdapter(Adapter):
         return last_assistant_text(str(path)) if path else None
 
 
-def last_assistant_text(path: str) -> Optional[str]:
+def last_assistant_text(path: str) -> str | None:
     """The text of the assistant's messages after the last real user prompt in a transcript."""
     try:
         with open(path, encoding="utf-8") as fh:
             entries = [json.loads(line) for line in fh if line.strip()]
     except (OSError, ValueError):
         return None
-    texts: List[str] = []
+    texts: list[str] = []
     for entry in entries:
         message = entry.get("message") or {}
         content = message.get("content")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List
 
 from ..model import ScreenReading
 from . import demo_screen
 from .base import Adapter, LaunchContext, LaunchPlan
 
-SELF_ARGV: List[str] = [sys.executable, "-m", "taskyard.bridge"]
+SELF_ARGV: list[str] = [sys.executable, "-m", "taskyard.bridge"]
 
 
 class DemoAdapter(Adapter):
@@ -28,12 +27,13 @@ class DemoAdapter(Adapter):
         argv += ["--workdir", ctx.workdir]
         session_file = os.path.join(ctx.workdir, ".taskyard-demo", f"{ctx.session_id}.jsonl")
         if os.path.exists(session_file):
-            return LaunchPlan(argv + ["--resume", ctx.session_id], {},
-                              [f"resuming demo session {ctx.session_id}"])
-        return LaunchPlan(argv + ["--session-id", ctx.session_id], {})
+            return LaunchPlan(
+                [*argv, "--resume", ctx.session_id], {}, [f"resuming demo session {ctx.session_id}"]
+            )
+        return LaunchPlan([*argv, "--session-id", ctx.session_id], {})
 
-    def classify(self, lines: List[str]) -> ScreenReading:
+    def classify(self, lines: list[str]) -> ScreenReading:
         return demo_screen.classify(lines)
 
-    def clean_reply(self, before: List[str], after: List[str], user_input: str) -> str:
+    def clean_reply(self, before: list[str], after: list[str], user_input: str) -> str:
         return demo_screen.clean_reply(before, after, user_input)
