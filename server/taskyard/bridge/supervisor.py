@@ -208,6 +208,10 @@ class Bridge:
                 self.conversation.typing = False
                 self._delivering = False
             message = self.conversation.add_user(text, before)
+            if self.watcher is not None:
+                # The agent may have answered while we were still typing (a one-key dialog
+                # answer is acted on at once): start the reply from the screen as it is now.
+                self.conversation.on_screen(self.watcher.lines)
             self.tracker.external(AgentState.WORKING, SignalSource.API, _summary(text))
             self._schedule_save(0)
             self._status_maybe_changed()
@@ -366,6 +370,8 @@ class Bridge:
         self._schedule_save(0.3)
 
     def _state_changed(self, evidence: Evidence) -> None:
+        # A turn boundary: persist now, so a kill -9 right after loses nothing the user saw.
+        self._schedule_save(0)
         self.hub.publish(Event("state_change", self.state_json(), "taskyard"))
         self._status_maybe_changed()
         asyncio.get_running_loop().call_soon(self._pump_queue)

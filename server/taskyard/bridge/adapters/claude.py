@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import hooks
-from ..model import AgentState, ScreenReading
+from ..model import AgentState, ScreenKind, ScreenReading
 from . import claude_screen
 from .base import Adapter, LaunchContext, LaunchPlan
 
@@ -84,7 +84,12 @@ class ClaudeAdapter(Adapter):
         return LaunchPlan(argv, env, notes)
 
     def classify(self, lines: list[str]) -> ScreenReading:
-        return claude_screen.classify(lines)
+        reading = claude_screen.classify(lines)
+        if reading.kind is ScreenKind.UNKNOWN and claude_screen.has_input_box(lines):
+            # Text in the box and no busy marker: a draft, or the prompt Claude puts back after
+            # an interrupt (which fires no Stop hook). Claude waits for the user either way.
+            return ScreenReading(ScreenKind.READY, "Waiting for input (draft in the input box)")
+        return reading
 
     def clean_reply(self, before: list[str], after: list[str], user_input: str) -> str:
         return claude_screen.clean_reply(before, after, user_input)
@@ -106,11 +111,12 @@ class ClaudeAdapter(Adapter):
         return None
 
     def transcript_reply(self, payload: Mapping[str, Any]) -> str | None:
-        text = payload.get("last_assistant_message")
-        if isinstance(text, str) and text.strip():
-            return text
         path = payload.get("transcript_path")
-        return last_assistant_text(str(path)) if path else None
+        turn = last_assistant_text(str(path)) if path else None
+        if turn:
+            return turn
+        text = payload.get("last_assistant_message")
+        return text if isinstance(text, str) and text.strip() else None
 
 
 def last_assistant_text(path: str) -> str | None:
@@ -127,9 +133,18 @@ def last_assistant_text(path: str) -> str | None:
         if entry.get("type") == "user" and isinstance(content, str):
             texts = []
         elif entry.get("type") == "assistant" and isinstance(content, list):
-            texts.extend(b.get("text", "") for b in content if b.get("type") == "text")
+            texts.extend(_block_text(b) for b in content)
     joined = "\n\n".join(t for t in texts if t.strip())
     return joined or None
+
+
+def _block_text(block: Mapping[str, Any]) -> str:
+    """A transcript content block as chat text: text as is, a tool call as one short line."""
+    if block.get("type") == "text":
+        return str(block.get("text", ""))
+    if block.get("type") == "tool_use":
+        return f"▸ {block.get('name', 'tool')}{_tool_detail({'tool_input': block.get('input')})}"
+    return ""
 
 
 def _first_line(text: str, limit: int = 160) -> str:

@@ -22,7 +22,7 @@ import re
 from taskyard.bridge import msgfmt
 from taskyard.bridge.model import ScreenKind, ScreenReading
 
-__all__ = ["classify", "clean_reply"]
+__all__ = ["classify", "clean_reply", "has_input_box"]
 
 CHEVRON = "\u276f"  # Claude's prompt and option cursor (looks like ">", is not)
 _PROMPT = re.compile(r"^\s*[\u276f>]\s?(.*)$")
@@ -69,6 +69,11 @@ def clean_reply(before: list[str], after: list[str], user_input: str) -> str:
         lines = lines[:last]
     # Claude pads its tool-result gutter ("  ⎿  Done") with a no-break space.
     return "\n".join(msgfmt.trim_blank_lines(lines)).replace("\u00a0", " ")
+
+
+def has_input_box(lines: list[str]) -> bool:
+    """True when Claude's input box is on screen (empty or holding text)."""
+    return _input_box([line.rstrip() for line in lines]) is not None
 
 
 def _input_box(rows: list[str]) -> tuple[int, int] | None:

@@ -1,0 +1,5 @@
+"""The sidecar's core logic: tasks, workspaces, agents, secrets, names and log export.
+
+Services never import pygls; their collaborators (HTTP clients, clocks, the keyring) come in
+through their constructors, so unit tests need no server.
+"""

@@ -1,0 +1,1 @@
+"""Unit tests of the sidecar's services: tables, no subprocesses, no network."""
