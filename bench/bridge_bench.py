@@ -1,4 +1,4 @@
-"""Bridge benchmarks: status latency, stability latency, idle CPU, and the API under an output flood.
+"""Bridge benchmarks: status and stability latency, idle CPU, and the API under an output flood.
 
 Each figure is printed with its target; nothing here fails a build. Every run starts real
 bridge processes on loopback, as the tests do.
@@ -25,17 +25,27 @@ sys.path.insert(0, str(ROOT))
 from tests.bridge.harness import TOKEN, BridgeProcess  # noqa: E402
 
 # A "custom" agent that echoes each line it reads and otherwise stays silent.
-ECHO_AGENT = [sys.executable, "-u", "-c",
-              "import sys\nfor line in sys.stdin:\n    print('got', line.strip(), flush=True)"]
+ECHO_AGENT = [
+    sys.executable,
+    "-u",
+    "-c",
+    "import sys\nfor line in sys.stdin:\n    print('got', line.strip(), flush=True)",
+]
 # A "custom" agent that floods 5 MB of coloured lines when it reads a line.
-FLOOD_AGENT = [sys.executable, "-u", "-c", (
-    "import sys\n"
-    "line = '\\x1b[32m' + 'x' * 90 + '\\x1b[0m\\n'\n"
-    "for _ in sys.stdin:\n"
-    "    n = 0\n"
-    "    while n < 5 * 1024 * 1024:\n"
-    "        sys.stdout.write(line); n += len(line)\n"
-    "    sys.stdout.flush()\n")]
+FLOOD_AGENT = [
+    sys.executable,
+    "-u",
+    "-c",
+    (
+        "import sys\n"
+        "line = '\\x1b[32m' + 'x' * 90 + '\\x1b[0m\\n'\n"
+        "for _ in sys.stdin:\n"
+        "    n = 0\n"
+        "    while n < 5 * 1024 * 1024:\n"
+        "        sys.stdout.write(line); n += len(line)\n"
+        "    sys.stdout.flush()\n"
+    ),
+]
 
 POLLER = (
     "import pyte, time, sys\n"
@@ -48,7 +58,7 @@ POLLER = (
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def report(name: str, value: str, target: str) -> None:
@@ -60,8 +70,9 @@ class SseWatcher:
 
     def __init__(self, url: str, path: str) -> None:
         self.events: list[tuple[float, str, dict[str, Any]]] = []
-        self._client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"},
-                                    timeout=None)
+        self._client = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=None
+        )
         self._path = path
         self._cond = threading.Condition()
         threading.Thread(target=self._run, daemon=True).start()
@@ -109,13 +120,23 @@ def bench_status_latency(base: Path, rounds: int = 60) -> None:
                 mark = len(sse.events)
                 t0 = time.perf_counter()
                 c.post("/taskyard/signal", json={"state": state, "message": f"round {i}"})
-                ts, _ = sse.wait(lambda n, d, s=state, i=i: n == "state_change"
-                                 and d["state"] == s and d["message"] == f"round {i}", mark)
+                ts, _ = sse.wait(
+                    lambda n, d, s=state, i=i: (
+                        n == "state_change" and d["state"] == s and d["message"] == f"round {i}"
+                    ),
+                    mark,
+                )
                 latencies.append((ts - t0) * 1000)
-        report("hook signal -> state_change on SSE, p50", f"{statistics.median(latencies):.1f} ms", "-")
-        report("hook signal -> state_change on SSE, p95", f"{pct(latencies, 0.95):.1f} ms", "<= 50 ms")
+        report(
+            "hook signal -> state_change on SSE, p50", f"{statistics.median(latencies):.1f} ms", "-"
+        )
+        report(
+            "hook signal -> state_change on SSE, p95", f"{pct(latencies, 0.95):.1f} ms", "<= 50 ms"
+        )
         hook = [time_hook_command(proc) for _ in range(10)]
-        report("hook command (python3 -S) run time, median", f"{statistics.median(hook):.1f} ms", "-")
+        report(
+            "hook command (python3 -S) run time, median", f"{statistics.median(hook):.1f} ms", "-"
+        )
     finally:
         proc.stop()
 
@@ -125,14 +146,19 @@ def time_hook_command(proc: BridgeProcess) -> float:
     script = next(proc.base.rglob("taskyard-hook.py"), script)
     env = {**os.environ, "TASKYARD_BRIDGE_URL": proc.url, "TASKYARD_SIGNAL_TOKEN": "wrong"}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-S", str(script)], input=b'{"hook_event_name":"Stop"}',
-                   env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-S", str(script)],
+        input=b'{"hook_event_name":"Stop"}',
+        env=env,
+        check=True,
+    )
     return (time.perf_counter() - t0) * 1000
 
 
 def bench_stability(base: Path, rounds: int = 8, window: float = 1.0) -> None:
-    proc = BridgeProcess(base / "stability", "custom", ECHO_AGENT,
-                         extra_args=["--stability-window", str(window)]).start()
+    proc = BridgeProcess(
+        base / "stability", "custom", ECHO_AGENT, extra_args=["--stability-window", str(window)]
+    ).start()
     try:
         proc.wait_state("idle")
         sse = SseWatcher(proc.url, "/events")
@@ -144,13 +170,21 @@ def bench_stability(base: Path, rounds: int = 8, window: float = 1.0) -> None:
                 mark, smark = len(sse.events), len(screens.events)
                 c.post("/message", json={"content": f"ping{i}\r", "type": "raw"})
                 changed, _ = screens.wait(lambda n, d, i=i: f"got ping{i}" in d["screen"], smark)
-                stable, _ = sse.wait(lambda n, d: n == "status_change" and d["status"] == "stable", mark)
+                stable, _ = sse.wait(
+                    lambda n, d: n == "status_change" and d["status"] == "stable", mark
+                )
                 delays.append((stable - changed) * 1000)
         over = [d - window * 1000 for d in delays]
-        report(f"last screen change -> stable (window {window:.1f} s), max",
-               f"{max(delays):.0f} ms", f"<= {window * 1000 + 100:.0f} ms")
-        report("  overshoot past the window, median / max",
-               f"{statistics.median(over):.0f} / {max(over):.0f} ms", "<= 100 ms")
+        report(
+            f"last screen change -> stable (window {window:.1f} s), max",
+            f"{max(delays):.0f} ms",
+            f"<= {window * 1000 + 100:.0f} ms",
+        )
+        report(
+            "  overshoot past the window, median / max",
+            f"{statistics.median(over):.0f} / {max(over):.0f} ms",
+            "<= 100 ms",
+        )
     finally:
         proc.stop()
 
@@ -188,12 +222,18 @@ def bench_flood(base: Path) -> None:
                 t0 = time.perf_counter()
                 c.get("/status")
                 latencies.append((time.perf_counter() - t0) * 1000)
-                if c.get("/taskyard/state").json()["state"] == "idle" and time.monotonic() - t_start > 1:
+                if (
+                    c.get("/taskyard/state").json()["state"] == "idle"
+                    and time.monotonic() - t_start > 1
+                ):
                     break
             duration = time.monotonic() - t_start
         report("5 MB output burst: processed in", f"{duration:.1f} s", "-")
-        report("  GET /status during the burst, p50 / p99",
-               f"{statistics.median(latencies):.1f} / {pct(latencies, 0.99):.1f} ms", "no stall")
+        report(
+            "  GET /status during the burst, p50 / p99",
+            f"{statistics.median(latencies):.1f} / {pct(latencies, 0.99):.1f} ms",
+            "no stall",
+        )
         report("  requests answered during the burst", str(len(latencies)), "-")
     finally:
         proc.stop()

@@ -32,8 +32,9 @@ def check(schema_name: str, value: Any) -> None:
 
 @pytest.fixture(scope="module")
 def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BridgeProcess]:
-    proc = BridgeProcess(tmp_path_factory.mktemp("conformance"), "demo",
-                         initial_prompt="create conf.txt with ok").start()
+    proc = BridgeProcess(
+        tmp_path_factory.mktemp("conformance"), "demo", initial_prompt="create conf.txt with ok"
+    ).start()
     proc.wait_state("idle")
     end = time.monotonic() + 20
     while len(proc.messages()) < 3 and time.monotonic() < end:
@@ -48,7 +49,10 @@ def read_events(proc: BridgeProcess, path: str, stop: Any) -> list[tuple[str, di
     with proc.client() as c, c.stream("GET", path) as resp:
         assert resp.status_code == 200
         assert resp.headers["content-type"].startswith("text/event-stream")
-        assert resp.headers["cache-control"] == "no-cache" or "no-store" in resp.headers["cache-control"]
+        assert (
+            resp.headers["cache-control"] == "no-cache"
+            or "no-store" in resp.headers["cache-control"]
+        )
         assert resp.headers["x-accel-buffering"] == "no"
         for line in resp.iter_lines():
             if line.startswith("event:"):
@@ -108,7 +112,9 @@ def test_events_replay_current_state_in_agentapi_order(bridge: BridgeProcess) ->
     names = [n for n, _ in events]
     assert names == ["message_update"] * count + ["status_change"]
     for name, data in events:
-        schema = {"message_update": "MessageUpdateEvent", "status_change": "StatusChangeEvent"}[name]
+        schema = {"message_update": "MessageUpdateEvent", "status_change": "StatusChangeEvent"}[
+            name
+        ]
         check(schema, data)
     assert [d["id"] for _, d in events[:-1]] == list(range(count))
     assert events[-1][1] == {"status": "stable", "agent_type": "demo"}
@@ -120,8 +126,15 @@ def test_events_stream_live_changes(bridge: BridgeProcess) -> None:
     seen: list[tuple[str, dict[str, Any]]] = []
 
     def listen() -> None:
-        seen.extend(read_events(bridge, "/events", lambda ev: sum(
-            1 for n, d in ev if n == "status_change" and d["status"] == "stable") >= 2))
+        seen.extend(
+            read_events(
+                bridge,
+                "/events",
+                lambda ev: (
+                    sum(1 for n, d in ev if n == "status_change" and d["status"] == "stable") >= 2
+                ),
+            )
+        )
 
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()
@@ -141,8 +154,11 @@ def test_openapi_document(bridge: BridgeProcess) -> None:
     assert doc["openapi"].startswith("3.")
     for path in ("/status", "/messages", "/message", "/upload", "/events"):
         assert path in doc["paths"]
-    assert all(p.startswith("/taskyard/") for p in doc["paths"]
-               if p not in ("/status", "/messages", "/message", "/upload", "/events"))
+    assert all(
+        p.startswith("/taskyard/")
+        for p in doc["paths"]
+        if p not in ("/status", "/messages", "/message", "/upload", "/events")
+    )
 
 
 def test_taskyard_state_document(bridge: BridgeProcess) -> None:

@@ -18,8 +18,12 @@ SECRET = "sk-ant-test-SECRET-value-42"
 
 @pytest.fixture(scope="module")
 def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BridgeProcess]:
-    proc = BridgeProcess(tmp_path_factory.mktemp("bad"), "demo", env={"ANTHROPIC_API_KEY": SECRET},
-                         extra_args=["--max-upload", "1024"]).start()
+    proc = BridgeProcess(
+        tmp_path_factory.mktemp("bad"),
+        "demo",
+        env={"ANTHROPIC_API_KEY": SECRET},
+        extra_args=["--max-upload", "1024"],
+    ).start()
     proc.wait_state("idle")
     yield proc
     proc.stop()
@@ -35,37 +39,100 @@ def raw_request(proc: BridgeProcess, method: str, path: str, **kw: Any) -> httpx
 
 CASES = [
     pytest.param("GET", "/status", {"token": None}, 401, "missing bearer token", id="no-token"),
-    pytest.param("GET", "/messages", {"token": "wrong"}, 401, "invalid bearer token", id="wrong-token"),
-    pytest.param("GET", "/status", {"headers": {"Host": "evil.example:3284"}}, 400, "Host header",
-                 id="dns-rebinding-host"),
-    pytest.param("POST", "/message", {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
-                 400, "malformed JSON", id="malformed-json"),
+    pytest.param(
+        "GET", "/messages", {"token": "wrong"}, 401, "invalid bearer token", id="wrong-token"
+    ),
+    pytest.param(
+        "GET",
+        "/status",
+        {"headers": {"Host": "evil.example:3284"}},
+        400,
+        "Host header",
+        id="dns-rebinding-host",
+    ),
+    pytest.param(
+        "POST",
+        "/message",
+        {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+        400,
+        "malformed JSON",
+        id="malformed-json",
+    ),
     pytest.param("POST", "/message", {"json": ["a"]}, 422, "JSON object", id="json-not-object"),
-    pytest.param("POST", "/message", {"json": {"content": "x", "type": "shout"}}, 422,
-                 "unknown message type", id="unknown-type"),
-    pytest.param("POST", "/message", {"json": {"type": "user"}}, 422, "content must be a string",
-                 id="missing-content"),
-    pytest.param("POST", "/message", {"json": {"content": "   ", "type": "user"}}, 422, "must not be empty",
-                 id="empty-content"),
-    pytest.param("POST", "/upload", {"files": {"file": ("big.bin", b"x" * 4096)}}, 413, "",
-                 id="oversize-upload"),
-    pytest.param("POST", "/upload", {"files": {"file": ("../../etc/passwd", b"x")}}, 400, "file name",
-                 id="upload-path-climb"),
-    pytest.param("POST", "/upload", {"files": {"file": ("..", b"x")}}, 400, "file name", id="upload-dotdot"),
-    pytest.param("POST", "/upload", {"files": {"file": ("a\\..\\b.txt", b"x")}}, 400, "file name",
-                 id="upload-backslash-path"),
-    pytest.param("POST", "/upload", {"files": {"other": ("a.txt", b"x")}}, 422, "'file'", id="upload-no-file"),
-    pytest.param("DELETE", "/taskyard/queue/nope", {}, 404, "no queued message", id="cancel-unknown"),
-    pytest.param("POST", "/taskyard/signal", {"json": {"state": "dancing"}}, 422, "unknown state",
-                 id="signal-unknown-state"),
+    pytest.param(
+        "POST",
+        "/message",
+        {"json": {"content": "x", "type": "shout"}},
+        422,
+        "unknown message type",
+        id="unknown-type",
+    ),
+    pytest.param(
+        "POST",
+        "/message",
+        {"json": {"type": "user"}},
+        422,
+        "content must be a string",
+        id="missing-content",
+    ),
+    pytest.param(
+        "POST",
+        "/message",
+        {"json": {"content": "   ", "type": "user"}},
+        422,
+        "must not be empty",
+        id="empty-content",
+    ),
+    pytest.param(
+        "POST",
+        "/upload",
+        {"files": {"file": ("big.bin", b"x" * 4096)}},
+        413,
+        "",
+        id="oversize-upload",
+    ),
+    pytest.param(
+        "POST",
+        "/upload",
+        {"files": {"file": ("../../etc/passwd", b"x")}},
+        400,
+        "file name",
+        id="upload-path-climb",
+    ),
+    pytest.param(
+        "POST", "/upload", {"files": {"file": ("..", b"x")}}, 400, "file name", id="upload-dotdot"
+    ),
+    pytest.param(
+        "POST",
+        "/upload",
+        {"files": {"file": ("a\\..\\b.txt", b"x")}},
+        400,
+        "file name",
+        id="upload-backslash-path",
+    ),
+    pytest.param(
+        "POST", "/upload", {"files": {"other": ("a.txt", b"x")}}, 422, "'file'", id="upload-no-file"
+    ),
+    pytest.param(
+        "DELETE", "/taskyard/queue/nope", {}, 404, "no queued message", id="cancel-unknown"
+    ),
+    pytest.param(
+        "POST",
+        "/taskyard/signal",
+        {"json": {"state": "dancing"}},
+        422,
+        "unknown state",
+        id="signal-unknown-state",
+    ),
     pytest.param("GET", "/nope", {}, 404, "", id="unknown-path"),
     pytest.param("DELETE", "/status", {}, 405, "", id="wrong-method"),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "kw", "status", "detail"), CASES)
-def test_bad_input_gets_a_specific_problem(bridge: BridgeProcess, method: str, path: str,
-                                           kw: dict[str, Any], status: int, detail: str) -> None:
+def test_bad_input_gets_a_specific_problem(
+    bridge: BridgeProcess, method: str, path: str, kw: dict[str, Any], status: int, detail: str
+) -> None:
     resp = raw_request(bridge, method, path, **kw)
     assert resp.status_code == status
     assert resp.headers["content-type"].startswith("application/problem+json")
@@ -107,21 +174,41 @@ def test_garbage_on_the_socket_does_not_hurt(bridge: BridgeProcess) -> None:
     ("args", "message"),
     [
         pytest.param(["server", "--port", "0"], "--type is required", id="no-type"),
-        pytest.param(["server", "--type", "nonsense", "--port", "0"], "unknown agent type", id="bad-type"),
-        pytest.param(["server", "--type", "demo", "--term-width", "3"], "at least 10", id="tiny-screen"),
-        pytest.param(["server", "--type", "custom", "--port", "0", "--", "/no/such/agent"],
-                     "cannot start the agent", id="missing-agent-binary"),
-        pytest.param(["server", "--type", "demo", "--token-file", "/no/such/file"], "cannot read --token-file",
-                     id="missing-token-file"),
+        pytest.param(
+            ["server", "--type", "nonsense", "--port", "0"], "unknown agent type", id="bad-type"
+        ),
+        pytest.param(
+            ["server", "--type", "demo", "--term-width", "3"], "at least 10", id="tiny-screen"
+        ),
+        pytest.param(
+            ["server", "--type", "custom", "--port", "0", "--", "/no/such/agent"],
+            "cannot start the agent",
+            id="missing-agent-binary",
+        ),
+        pytest.param(
+            ["server", "--type", "demo", "--token-file", "/no/such/file"],
+            "cannot read --token-file",
+            id="missing-token-file",
+        ),
     ],
 )
-def test_command_line_errors_are_plain_messages(tmp_path: Path, args: list[str], message: str) -> None:
+def test_command_line_errors_are_plain_messages(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     import subprocess
 
-    result = subprocess.run([sys.executable, "-m", "taskyard.bridge", *args], capture_output=True,
-                            text=True, timeout=30, cwd=tmp_path,
-                            env={"PATH": "/usr/bin:/bin", "TASKYARD_BRIDGE_TOKEN": TOKEN,
-                                 "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "server")})
+    result = subprocess.run(
+        [sys.executable, "-m", "taskyard.bridge", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TASKYARD_BRIDGE_TOKEN": TOKEN,
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "server"),
+        },
+    )
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -54,11 +54,16 @@ def test_follow_up_goes_working_then_idle_with_the_reply(bridge: BridgeProcess) 
     wait_reply(bridge, "what did you change")
     assert bridge.wait_state("idle")["message"]
     assert seen["state"] in ("working", "idle")
-    assert bridge.messages()[-2] == {**bridge.messages()[-2], "role": "user",
-                                     "content": "what did you change"}
+    assert bridge.messages()[-2] == {
+        **bridge.messages()[-2],
+        "role": "user",
+        "content": "what did you change",
+    }
 
 
-def test_user_message_while_busy_is_refused_and_the_queue_delivers_it(bridge: BridgeProcess) -> None:
+def test_user_message_while_busy_is_refused_and_the_queue_delivers_it(
+    bridge: BridgeProcess,
+) -> None:
     bridge.wait_state("idle")
     assert bridge.send("sleep 2 then answer").status_code == 200
     bridge.wait_state("working")
@@ -78,7 +83,9 @@ def test_user_message_while_busy_is_refused_and_the_queue_delivers_it(bridge: Br
     assert "too early" not in contents
 
 
-def test_permission_question_needs_input_then_continues_when_answered(bridge: BridgeProcess) -> None:
+def test_permission_question_needs_input_then_continues_when_answered(
+    bridge: BridgeProcess,
+) -> None:
     bridge.wait_state("idle")
     wait_reply(bridge, "Created hello.txt")
     assert bridge.send("delete hello.txt").status_code == 200

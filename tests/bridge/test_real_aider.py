@@ -33,8 +33,14 @@ def fake() -> Iterator[FakeOpenAI]:
 def aider(tmp_path: Path, fake: FakeOpenAI) -> Iterator[BridgeProcess]:
     home, work = tmp_path / "home", tmp_path / "work"
     env = aider_env(home, fake.base_url, work)
-    proc = BridgeProcess(tmp_path, "aider", aider_argv(home), env=env, workdir=work,
-                         initial_prompt="create hello.txt with hi from aider")
+    proc = BridgeProcess(
+        tmp_path,
+        "aider",
+        aider_argv(home),
+        env=env,
+        workdir=work,
+        initial_prompt="create hello.txt with hi from aider",
+    )
     proc.start(timeout=60)
     yield proc
     proc.stop()
@@ -50,7 +56,9 @@ def test_create_asks_permission_then_edits_and_goes_idle(aider: BridgeProcess) -
     messages = wait_reply(aider, "Applied edit to hello.txt", timeout=30)
     assert [m["role"] for m in messages] == ["agent", "user", "agent", "user", "agent"]
     assert [m["content"] for m in messages if m["role"] == "user"] == [
-        "create hello.txt with hi from aider", "y"]
+        "create hello.txt with hi from aider",
+        "y",
+    ]
     assert messages[2]["content"].startswith("Creating hello.txt.")
     assert "Tokens:" not in messages[2]["content"]
     assert "diff>" not in messages[4]["content"]

@@ -86,7 +86,7 @@ def test_follow_up_and_state_sequence(claude: BridgeProcess) -> None:
 def test_permission_question_needs_input_and_the_answer_continues(claude: BridgeProcess) -> None:
     wait_reply(claude, "Created hello.txt", timeout=60)
     claude.wait_state("idle")
-    assert claude.send("run python3 -c 'open(\"ran.txt\", \"w\").write(\"42\")'").status_code == 200
+    assert claude.send('run python3 -c \'open("ran.txt", "w").write("42")\'').status_code == 200
     state = claude.wait_state("needs_input", timeout=30)
     assert state["source"] in ("hook", "screen")
     assert "Bash" in state["message"] or "proceed" in state["message"]
@@ -99,7 +99,8 @@ def test_permission_question_needs_input_and_the_answer_continues(claude: Bridge
 def test_escape_interrupts_and_the_task_does_not_stay_working(claude: BridgeProcess) -> None:
     wait_reply(claude, "Created hello.txt", timeout=60)
     claude.wait_state("idle")
-    claude.send("sleep 30 and then say hi")
+    sent = claude.send("sleep 30 and then say hi")
+    assert sent.status_code == 200, sent.text
     claude.wait_state("working")
     time.sleep(1.0)
     assert claude.send("\x1b", kind="raw").status_code == 200
@@ -117,7 +118,9 @@ def test_agent_process_dying_is_failed_with_the_last_screen(claude: BridgeProces
     assert "Claude Code" in claude.screen()
 
 
-def test_bridge_kill_9_then_restart_resumes_the_same_session(tmp_path: Path, fake: FakeAnthropic) -> None:
+def test_bridge_kill_9_then_restart_resumes_the_same_session(
+    tmp_path: Path, fake: FakeAnthropic
+) -> None:
     first = make_bridge(tmp_path, fake, "create one.txt with first").start()
     wait_reply(first, "Created one.txt", timeout=60)
     first.wait_state("idle")

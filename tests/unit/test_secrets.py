@@ -283,6 +283,12 @@ async def test_resolve_env_errors(
         pytest.param(["abcdef", "abcdefgh"], "abcdefgh", MASK, id="longest-first"),
         pytest.param(["a.b*c+d"], "a.b*c+d axbxcxd", f"{MASK} axbxcxd", id="regex-chars-escaped"),
         pytest.param(["pässwörd"], "my pässwörd!", f"my {MASK}!", id="unicode"),
+        pytest.param(
+            [f"value-{i:02d}-xyz" for i in range(10)],
+            "a value-07-xyz b value-00-xyz",
+            f"a {MASK} b {MASK}",
+            id="many-values-regex-only",
+        ),
     ],
 )
 def test_redactor(values: list[str], text: str, expected: str) -> None:
@@ -298,6 +304,13 @@ def test_redactor_add_is_idempotent() -> None:
     redactor.add("short")
     assert len(redactor) == 1
     assert redactor.redact(VALUE) == MASK
+
+
+def test_redactor_learns_values_after_use() -> None:
+    redactor = Redactor([VALUE])
+    assert redactor.redact(OTHER) == OTHER
+    redactor.add(OTHER)
+    assert redactor.redact(f"{OTHER} {VALUE}") == f"{MASK} {MASK}"
 
 
 def test_redactor_is_cheap_for_long_texts() -> None:

@@ -7,7 +7,7 @@ import json
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -113,12 +113,29 @@ def test_connection_pragmas(db_path: Path, pragma: str, expected: object) -> Non
         conn.close()
 
 
-async def test_newer_database_is_refused(db_path: Path) -> None:
-    db_path.parent.mkdir(parents=True)
-    with sqlite3.connect(db_path) as raw:
+def _newer_schema(path: Path) -> None:
+    with sqlite3.connect(path) as raw:
         raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+
+
+def _not_a_database(path: Path) -> None:
+    path.write_bytes(b"this is not SQLite" * 100)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        pytest.param(_newer_schema, "newer than this Taskyard", id="newer-schema"),
+        pytest.param(_not_a_database, "not a database", id="not-a-database"),
+    ],
+)
+async def test_unusable_database_is_refused(
+    db_path: Path, spoil: Callable[[Path], None], message: str
+) -> None:
+    db_path.parent.mkdir(parents=True)
+    spoil(db_path)
     store = TaskStore(db_path)
-    with pytest.raises(StoreError, match="newer than this Taskyard"):
+    with pytest.raises(StoreError, match=message):
         await store.open()
     with pytest.raises(StoreError, match="not open"):
         await store.list_tasks()
@@ -510,7 +527,7 @@ async def watched(db_path: Path) -> AsyncIterator[tuple[TaskStore, Collector]]:
     collector, stop = Collector(), asyncio.Event()
     async with TaskStore(db_path) as watcher:
         watching = asyncio.create_task(watcher.watch_changes(collector, stop))
-        await asyncio.sleep(0.1)  # let the watcher start before the test writes
+        await asyncio.sleep(0.1)  # so it takes its starting seq before the test writes
         yield watcher, collector
         stop.set()
         await asyncio.wait_for(watching, 2)
@@ -520,9 +537,9 @@ async def test_another_store_sees_a_new_task_within_a_second(
     store: TaskStore, watched: tuple[TaskStore, Collector]
 ) -> None:
     _, collector = watched
+    writing = time.time()
     await store.insert_task(task("cli", datetime.now(UTC)))
-    written = time.time()
-    assert await collector.wait_for("id-cli") - written < 1.0
+    assert await collector.wait_for("id-cli") - writing < 1.0
     await store.update_task("id-cli", status="stopped")
     async with asyncio.timeout(2):
         while len(collector.changes) < 2:
@@ -570,6 +587,27 @@ async def test_watch_catches_up_from_a_given_seq(store: TaskStore) -> None:
     await collector.wait_for("id-1", seconds=1.0)
     stop.set()
     await asyncio.wait_for(watching, 2)
+
+
+async def test_a_failing_callback_does_not_stop_the_feed(
+    store: TaskStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    batches: asyncio.Queue[list[str]] = asyncio.Queue()
+
+    def flaky(changes: list[Change]) -> None:
+        batches.put_nowait([c.task_id for c in changes])
+        raise RuntimeError("boom")
+
+    await store.insert_task(task(1))
+    stop = asyncio.Event()
+    watching = asyncio.create_task(store.watch_changes(flaky, stop, since=0))
+    async with asyncio.timeout(2):
+        assert await batches.get() == ["id-1"]
+        await store.insert_task(task(2))
+        assert await batches.get() == ["id-2"]
+    stop.set()
+    await asyncio.wait_for(watching, 2)
+    assert "change feed callback failed" in caplog.text
 
 
 async def test_concurrent_writers_on_one_file(store: TaskStore, db_path: Path) -> None:

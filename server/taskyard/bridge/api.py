@@ -15,15 +15,21 @@ import os
 import re
 from typing import Any, Callable
 
-from .httpserver import HttpError, Request, Response, Router, StreamResponse, json_response
+from .httpserver import (
+    Handler,
+    HttpError,
+    Request,
+    Response,
+    Router,
+    StreamResponse,
+    json_response,
+)
 from .openapi import openapi_document
 from .supervisor import AgentBusy, Bridge
 from .typist import DeliveryError
 
 SSE_HEADERS = {"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-Handler = Callable[[Request], Any]
 
 
 def host_check(allowed: list[str]) -> Callable[[Request], Any]:
@@ -48,9 +54,9 @@ def token_check(token: str, signal_token: Callable[[], str]) -> Callable[[Reques
         given = header[7:].strip() if header[:7].lower() == "bearer " else ""
         if given and hmac.compare_digest(given.encode(), token.encode()):
             return
-        if request.path == "/taskyard/signal" and given:
-            if hmac.compare_digest(given.encode(), signal_token().encode()):
-                return
+        is_signal = request.path == "/taskyard/signal" and bool(given)
+        if is_signal and hmac.compare_digest(given.encode(), signal_token().encode()):
+            return
         detail = "missing bearer token" if not given else "invalid bearer token"
         raise HttpError(401, detail, title="Unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
@@ -74,6 +80,13 @@ def _content(body: dict[str, Any]) -> str:
 def build_router(bridge: Bridge, shutdown: Callable[[], None]) -> Router:
     """All routes of the bridge, bound to one :class:`Bridge`."""
     router = Router()
+    for method, path, handler in [*_agentapi_routes(bridge), *_taskyard_routes(bridge, shutdown)]:
+        router.add(method, path, handler)
+    return router
+
+
+def _agentapi_routes(bridge: Bridge) -> list[tuple[str, str, Handler]]:
+    """coder/agentapi's endpoints, same paths and shapes."""
     cfg = bridge.config
 
     async def status(_: Request) -> Response:
@@ -130,6 +143,21 @@ def build_router(bridge: Bridge, shutdown: Callable[[], None]) -> Router:
     async def openapi(_: Request) -> Response:
         return json_response(openapi_document())
 
+    return [
+        ("GET", "/status", status),
+        ("GET", "/messages", messages),
+        ("POST", "/message", post_message),
+        ("POST", "/upload", upload),
+        ("GET", "/events", events),
+        ("GET", "/openapi.json", openapi),
+    ]
+
+
+def _taskyard_routes(
+    bridge: Bridge, shutdown: Callable[[], None]
+) -> list[tuple[str, str, Handler]]:
+    """Our extensions, all under /taskyard/ so they never collide with agentapi's."""
+
     async def state(_: Request) -> Response:
         return json_response(bridge.state_json())
 
@@ -171,13 +199,7 @@ def build_router(bridge: Bridge, shutdown: Callable[[], None]) -> Router:
         asyncio.get_running_loop().call_soon(shutdown)
         return json_response({"ok": True}, status=202)
 
-    for method, path, handler in (
-        ("GET", "/status", status),
-        ("GET", "/messages", messages),
-        ("POST", "/message", post_message),
-        ("POST", "/upload", upload),
-        ("GET", "/events", events),
-        ("GET", "/openapi.json", openapi),
+    return [
         ("GET", "/taskyard/state", state),
         ("GET", "/taskyard/screen", screen),
         ("GET", "/taskyard/screen/stream", screen_stream),
@@ -188,9 +210,7 @@ def build_router(bridge: Bridge, shutdown: Callable[[], None]) -> Router:
         ("POST", "/taskyard/signal", signal),
         ("POST", "/taskyard/interrupt", interrupt),
         ("POST", "/taskyard/shutdown", stop),
-    ):
-        router.add(method, path, handler)
-    return router
+    ]
 
 
 async def _agent_io(action: Any) -> Any:

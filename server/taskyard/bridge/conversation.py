@@ -1,4 +1,4 @@
-"""The conversation: user messages as sent, agent replies as extracted from the screen or transcript.
+"""The conversation: user messages as sent, agent replies as read from the screen or transcript.
 
 Messages follow agentapi: message 0 is an agent message holding the agent's start screen; each
 user message opens a *turn*, and the agent's reply for that turn is recomputed from the screen

@@ -1,4 +1,4 @@
-"""Value types shared by every part of the bridge: agent states, signals, screen readings, messages."""
+"""Value types shared by the whole bridge: agent states, signals, screen readings, messages."""
 
 from __future__ import annotations
 

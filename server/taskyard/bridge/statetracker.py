@@ -63,6 +63,7 @@ class Inputs:
     screen: ScreenFacts | None = None
     external: Evidence | None = None  # newest of hook / notification / api / self-report
     exit: Evidence | None = None
+    hook_grace: float = 0.0  # how long the screen may lag a hook before it can contradict it
 
 
 def screen_evidence(inputs: Inputs) -> Evidence | None:
@@ -94,14 +95,24 @@ def derive(inputs: Inputs, previous: Evidence) -> Evidence:
     """The agent's state under the module's rules; ``previous`` stands when nothing is newer."""
     if inputs.exit is not None:
         return inputs.exit
-    candidates = [e for e in (inputs.external, screen_evidence(inputs)) if e is not None]
+    screen = screen_evidence(inputs)
+    if screen is not None and _lags_hook(inputs.external, screen, inputs.hook_grace):
+        screen = None
+    candidates = [e for e in (inputs.external, screen) if e is not None]
     if not candidates:
         return previous
     newest = max(candidates, key=lambda e: (e.at, e.source is not SignalSource.SCREEN))
-    if not inputs.ready_seen and newest.source in (SignalSource.SCREEN, SignalSource.STABILITY):
-        if newest.state is not AgentState.NEEDS_INPUT:
-            return replace(newest, state=AgentState.STARTING)
+    from_screen = newest.source in (SignalSource.SCREEN, SignalSource.STABILITY)
+    if not inputs.ready_seen and from_screen and newest.state is not AgentState.NEEDS_INPUT:
+        return replace(newest, state=AgentState.STARTING)
     return newest
+
+
+def _lags_hook(external: Evidence | None, screen: Evidence, grace: float) -> bool:
+    """The screen still shows what a hook just reported over (it redraws a moment later)."""
+    if external is None or external.source is not SignalSource.HOOK:
+        return False
+    return 0 <= screen.at - external.at < grace and screen.state is not external.state
 
 
 class StateTracker:
@@ -118,9 +129,11 @@ class StateTracker:
         idle_on_stable: bool,
         on_change: Callable[[Evidence], None],
         idle_message: Callable[[], str] = lambda: "",
+        hook_grace: float = 0.0,
         clock: Clock = time.time,
     ) -> None:
         self._idle_message = idle_message
+        self._hook_grace = hook_grace
         self._window = window
         self._idle_on_stable = idle_on_stable
         self._on_change = on_change
@@ -168,6 +181,7 @@ class StateTracker:
             screen=self._screen,
             external=self._external,
             exit=self._exit,
+            hook_grace=self._hook_grace,
         )
 
     def _update(self) -> None:
@@ -199,5 +213,9 @@ class StateTracker:
         if inputs.external is not None:
             quiet_since = max(quiet_since, inputs.external.at)
         due = quiet_since + self._window - inputs.now
+        if inputs.external is not None and self._hook_grace:
+            grace_end = inputs.external.at + self._hook_grace - inputs.now
+            if grace_end > 0:
+                due = min(due, grace_end) if due > 0 else grace_end
         if due > 0:
             self._timer = asyncio.get_running_loop().call_later(due + 0.005, self._update)

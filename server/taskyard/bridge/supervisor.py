@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import signal
 import time
 import uuid
-from collections.abc import Mapping
-from typing import Any, Coroutine, Callable
+from collections.abc import Coroutine, Mapping
+from typing import Any, Callable
 
 from . import persistence
 from .adapters.base import Adapter, LaunchContext
@@ -63,6 +64,7 @@ class Bridge:
             idle_on_stable=adapter.idle_on_stable,
             on_change=self._state_changed,
             idle_message=self._idle_message,
+            hook_grace=0.5 if adapter.has_hooks else 0.0,
         )
         self.terminal: Terminal | None = None
         self.watcher: ScreenWatcher | None = None
@@ -71,6 +73,7 @@ class Bridge:
         self._delivering = False
         self._save_handle: asyncio.TimerHandle | None = None
         self._last_status = ""
+        self._exited = asyncio.Event()
         self._tasks: set[asyncio.Future[None]] = set()
         self.started_at = time.time()
 
@@ -332,6 +335,7 @@ class Bridge:
         self._pump_queue()
 
     def _on_exit(self, info: ExitInfo) -> None:
+        self._exited.set()
         lines = self.terminal.lines() if self.terminal else []
         if self.watcher is not None:
             self.watcher.sample_now()
@@ -432,15 +436,13 @@ class Bridge:
         self.save_now()
         term = self.terminal
         if term is not None and term.alive:
-            import signal as _signal
-
-            for signum, wait in ((_signal.SIGHUP, grace), (_signal.SIGKILL, 1.0)):
+            for signum, wait in ((signal.SIGHUP, grace), (signal.SIGKILL, 1.0)):
                 term.signal(signum)
-                end = time.monotonic() + wait
-                while term.alive and time.monotonic() < end:
-                    await asyncio.sleep(0.05)
-                if not term.alive:
+                try:
+                    await asyncio.wait_for(self._exited.wait(), wait)
                     break
+                except asyncio.TimeoutError:
+                    continue
         self.tracker.close()
         if self.watcher is not None:
             self.watcher.close()

@@ -154,10 +154,9 @@ class Terminal:
     # -- reader thread ---------------------------------------------------------------------
 
     def _write_from_reader(self, data: bytes) -> None:
-        try:
+        # The agent may go away between its query and our answer.
+        with contextlib.suppress(OSError):
             self.write(data)
-        except OSError:
-            pass  # the agent went away between its query and our answer
 
     def _pump(self) -> None:
         assert self._proc is not None
@@ -181,10 +180,9 @@ class Terminal:
         if self._dirty_pending:
             return
         self._dirty_pending = True
-        try:
+        # The loop may already be closed while we shut down.
+        with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._deliver_dirty)
-        except RuntimeError:
-            pass  # the loop closed while we were shutting down
 
     def _deliver_dirty(self) -> None:
         self._dirty_pending = False

@@ -42,7 +42,9 @@ def _package_files(module_name: str) -> Iterator[tuple[str, str]]:
         yield origin, os.path.basename(origin)
         return
     root = os.path.dirname(origin)
-    base = os.path.dirname(root)
+    base = root
+    for _ in module_name.split("."):
+        base = os.path.dirname(base)
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):

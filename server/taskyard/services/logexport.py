@@ -55,6 +55,8 @@ _TXT_TAGS = {"user": "input", "agent": "output"}
 _MD_HEADINGS = {"user": "User", "agent": "Agent"}
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _BACKTICK_RUNS = re.compile(r"`{3,}")
+# One encoder for all lines: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 class LogExport(NamedTuple):
@@ -96,8 +98,8 @@ def format_time(value: datetime.datetime) -> str:
     """The wire's RFC 3339 form: UTC, milliseconds, ``Z`` (naive values are taken as UTC)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=datetime.UTC)
-    utc = value.astimezone(datetime.UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    # isoformat is several times faster than strftime, which counts with 10,000 messages.
+    return value.astimezone(datetime.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _scalar(value: Any) -> str:
@@ -214,7 +216,7 @@ def _render_jsonl(
 
 
 def _json(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False)
+    return _ENCODER.encode(record)
 
 
 def _normalised(messages: Sequence[MessageEntry]) -> list[MessageEntry]:

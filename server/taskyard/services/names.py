@@ -230,11 +230,10 @@ class NameGenerator:
         if self._http is None or not prompt.strip():
             return None
         try:
-            key = await self._api_key()
-            if not key:
-                return None
+            # The key lookup is inside the deadline too: a locked keyring can wait for a user.
             async with asyncio.timeout(self._timeout):
-                return await self._ask(self._http, key, prompt)
+                key = await self._api_key()
+                return await self._ask(self._http, key, prompt) if key else None
         except Exception as exc:  # any failure means "name it from the prompt instead"
             logger.info("LLM task naming failed (%s); naming from the prompt", _describe(exc))
             return None

@@ -134,7 +134,8 @@ class TaskStore:
             self._executor.shutdown(wait=False)
             self._executor = None
             raise
-        await self._run(lambda c: sql.prune_changes(c, iso_time(self._clock() - CHANGE_RETENTION)))
+        cutoff = iso_time(self._clock() - CHANGE_RETENTION)
+        await self._run(lambda c: sql.prune_changes(c, cutoff))
 
     async def close(self) -> None:
         """Close the connection once queued queries have run; a closed store may be reopened."""
@@ -280,7 +281,8 @@ class TaskStore:
 
         Starts after ``since`` (default: the newest change now). Batches include this process's
         own writes; the caller filters them. ``callback`` may be sync or async; its exceptions
-        are logged and watching goes on.
+        are logged and watching goes on. Set ``stop_event`` (and await this) before
+        :meth:`close`.
         """
         last = await self.latest_seq() if since is None else since
         wake = asyncio.Event()
@@ -339,10 +341,11 @@ class TaskStore:
         return await self._submit(lambda: job(conn))
 
     async def _submit(self, job: Callable[[], T]) -> T:
-        # The one place SQLite failures (busy after the timeout, a corrupt file…) become ours.
+        # The one place SQLite and file-system failures (busy after the timeout, a corrupt
+        # file, a data folder we may not create) become ours.
         if self._executor is None:
             raise StoreError("the store is not open")
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, job)
-        except sqlite3.Error as exc:
-            raise StoreError(f"database error in {self.path}: {exc}") from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"task database {self.path}: {exc}") from exc

@@ -53,14 +53,17 @@ class Reader:
     problems: list[Problem]
 
     def fail(self, key: KeyPath, message: str, severity: DiagnosticSeverity = "error") -> None:
+        """Record a problem at ``key`` (relative to this table)."""
         self.problems.append(((*self.at, *key), message, severity))
 
     def allow(self, *keys: str) -> None:
+        """Report every key of the table that is not among ``keys``."""
         for key in self.data:
             if key not in keys:
                 self.fail((key,), f"unknown key (expected one of: {', '.join(keys)})")
 
     def get(self, key: str, kind: str, *, required: bool = False) -> Any:
+        """The value if it is of ``kind`` (a :data:`_KINDS` name), else None and a problem."""
         if key not in self.data:
             if required:
                 self.fail((key,), "is required")
@@ -77,10 +80,12 @@ class Reader:
         return cast(list[str] | None, self.get(key, "an array of strings"))
 
     def flag(self, key: str, default: bool = False) -> bool:
+        """A boolean, ``default`` when absent or wrong."""
         value = self.get(key, "a boolean")
         return default if value is None else bool(value)
 
     def number(self, key: str, kind: str = "a number", low: float | None = None) -> Any:
+        """A number (or ``kind``) not below ``low``."""
         value = self.get(key, kind)
         if value is not None and low is not None and value < low:
             self.fail((key,), f"must be at least {low}")
@@ -88,6 +93,7 @@ class Reader:
         return value
 
     def choice(self, key: str, allowed: Sequence[str], *, required: bool = False) -> Any:
+        """A string from ``allowed``."""
         value = self.text(key, required=required)
         if value is not None and value not in allowed:
             self.fail((key,), f"'{value}' is not one of: {', '.join(allowed)}")
@@ -106,14 +112,17 @@ class Reader:
         return converted
 
     def table(self, key: str) -> Reader:
+        """A reader for a sub-table (empty when absent or wrong)."""
         return Reader(self.get(key, "a table") or {}, (*self.at, key), self.problems)
 
     def tables(self, key: str) -> list[Reader]:
+        """Readers for each table of an array of tables."""
         items = self.get(key, "an array of tables") or []
         return [Reader(item, (*self.at, key, i), self.problems) for i, item in enumerate(items)]
 
 
 def value_string(raw: object) -> str | None:
+    """A parameter value in Coder's string form, or None for a TOML value that cannot be one."""
     # Coder's values are all strings; TOML authors may write numbers, booleans and lists bare.
     if isinstance(raw, str):
         return raw
@@ -129,6 +138,7 @@ def value_string(raw: object) -> str | None:
 
 
 def describe(value: object) -> str:
+    """The TOML type of a value, for messages: ``an integer``, ``a table``…"""
     names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
     names |= {list: "an array", dict: "a table"}
     return names.get(type(value), "a date or time")
@@ -142,6 +152,7 @@ def _dotted(path: KeyPath) -> str:
 
 
 def diagnostic(file: Path, lines: list[str], problem: Problem) -> TemplateDiagnostic:
+    """The diagnostic for a problem, located in ``lines`` (the file's text) when possible."""
     path, message, severity = problem
     where = _locate(lines, path) if path else None
     return TemplateDiagnostic(
@@ -154,6 +165,7 @@ def diagnostic(file: Path, lines: list[str], problem: Problem) -> TemplateDiagno
 
 
 def syntax_diagnostic(file: Path, text: str, exc: tomllib.TOMLDecodeError) -> TemplateDiagnostic:
+    """The diagnostic for a file that is not valid TOML."""
     # Python 3.11's TOMLDecodeError has no position attributes, only this message suffix.
     message = str(exc)
     match = _SYNTAX_AT.search(message)
@@ -190,9 +202,18 @@ def _locate(lines: list[str], path: KeyPath) -> tuple[int, int] | None:
             start, stop = head, stop if array else _block_end(lines, head, stop, name)
             table, found = name, head
             continue
-        own_end = next((i for i in range(start + 1, stop) if _header(lines[i])[1]), stop)
+        # [workspace.resources] defines the table workspace without a header of its own.
+        sub = next(
+            (i for i in range(start, stop) if _header(lines[i])[1].startswith(name + ".")), None
+        )
+        if sub is not None:
+            start, table, found = sub, name, sub
+            continue
+        # The table's own keys: after its header (the root has none) and before the next one.
+        first = 0 if found is None else start + bool(_header(lines[start])[1])
+        own_end = next((i for i in range(first, stop) if _header(lines[i])[1]), stop)
         pattern = re.compile(rf"\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
-        line = next((i for i in range(start, own_end) if pattern.match(lines[i])), None)
+        line = next((i for i in range(first, own_end) if pattern.match(lines[i])), None)
         if line is None:
             break
         start, stop, found = line, line + 1, line

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, Type
-
 from .base import Adapter
 
 ALIASES = {"claude-code": "claude", "generic": "custom"}
