@@ -248,17 +248,26 @@ class Bridge:
         self._status_maybe_changed()
         self._schedule_save(0)
 
-    def _pump_queue(self) -> None:
-        """Deliver the initial prompt, then queued messages, whenever the agent is ready."""
+    def _pump_queue(self) -> bool:
+        """Deliver the initial prompt, then queued messages, whenever the agent is ready.
+
+        Returns whether a delivery started. The state turns ``working`` before the typing, so a
+        client never sees the agent free while a message is on its way to it.
+        """
         if self._delivering or self._send_lock.locked() or self.state.state not in READY_STATES:
-            return
+            return False
+        item: QueueItem | None = None
         if not self._saved.initial_prompt_sent and self._saved.initial_prompt:
             text = self._saved.initial_prompt
             self._saved.initial_prompt_sent = True
-            self._spawn(self._deliver_background(text, None))
         elif self._saved.queue:
             item = self._saved.queue[0]
-            self._spawn(self._deliver_background(item.content, item))
+            text = item.content
+        else:
+            return False
+        self.tracker.external(AgentState.WORKING, SignalSource.API, "Sending: " + _summary(text))
+        self._spawn(self._deliver_background(text, item))
+        return True
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a background job, holding a reference so it cannot be garbage-collected."""
@@ -267,9 +276,6 @@ class Bridge:
         task.add_done_callback(self._tasks.discard)
 
     async def _deliver_background(self, text: str, item: QueueItem | None) -> None:
-        # Say "working" before typing: the agent is no longer free, even for the few hundred
-        # milliseconds the typing takes.
-        self.tracker.external(AgentState.WORKING, SignalSource.API, "Sending: " + _summary(text))
         try:
             await self._deliver(text)
         except (DeliveryError, OSError) as exc:
@@ -376,9 +382,10 @@ class Bridge:
     def _state_changed(self, evidence: Evidence) -> None:
         # A turn boundary: persist now, so a kill -9 right after loses nothing the user saw.
         self._schedule_save(0)
+        if evidence.state in READY_STATES and self._pump_queue():
+            return  # the delivery already announced "working" instead of this free state
         self.hub.publish(Event("state_change", self.state_json(), "taskyard"))
         self._status_maybe_changed()
-        asyncio.get_running_loop().call_soon(self._pump_queue)
 
     def _status_maybe_changed(self) -> None:
         status = self.status

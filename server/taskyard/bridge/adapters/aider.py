@@ -19,8 +19,11 @@ class AiderAdapter(Adapter):
     idle_on_stable = False
     interrupt_keys = b"\x03"  # Aider stops a reply on Ctrl-C; ESC means nothing to it
 
+    def default_command(self) -> list[str]:
+        return ["aider"]
+
     def plan(self, ctx: LaunchContext) -> LaunchPlan:
-        argv = list(ctx.argv) or ["aider"]
+        argv = self.command(ctx)
         notes: list[str] = []
         if "--notifications-command" not in argv:
             argv += ["--notifications", "--notifications-command", ctx.hook_command + " notify"]

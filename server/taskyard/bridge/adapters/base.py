@@ -55,10 +55,22 @@ class Adapter:
     interrupt_keys = ESC
     has_hooks = False
 
+    def default_command(self) -> list[str]:
+        """The agent's usual command line, used when none (or only flags) is given."""
+        return []
+
+    def command(self, ctx: LaunchContext) -> list[str]:
+        """``-- cmd args``: that command; ``-- --flag ...``: the default command plus the flags."""
+        argv = list(ctx.argv)
+        if not argv or argv[0].startswith("-"):
+            default = self.default_command()
+            if not default:
+                raise ValueError("no agent command given (put it after --)")
+            argv = [*default, *argv]
+        return argv
+
     def plan(self, ctx: LaunchContext) -> LaunchPlan:
-        if not ctx.argv:
-            raise ValueError("no agent command given (put it after --)")
-        return LaunchPlan(list(ctx.argv), {})
+        return LaunchPlan(self.command(ctx), {})
 
     def classify(self, lines: list[str]) -> ScreenReading:
         # agentapi's readiness rule: the input box is on screen when cutting it changes the text.

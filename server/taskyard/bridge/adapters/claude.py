@@ -63,8 +63,11 @@ class ClaudeAdapter(Adapter):
     idle_on_stable = False
     has_hooks = True
 
+    def default_command(self) -> list[str]:
+        return ["claude"]
+
     def plan(self, ctx: LaunchContext) -> LaunchPlan:
-        argv = list(ctx.argv) or ["claude"]
+        argv = self.command(ctx)
         home = ctx.home
         seed_claude_json(
             os.path.join(home, ".claude.json"), ctx.workdir, ctx.env.get("ANTHROPIC_API_KEY", "")

@@ -22,8 +22,11 @@ class DemoAdapter(Adapter):
     window = 0.6
     idle_on_stable = False
 
+    def default_command(self) -> list[str]:
+        return [*SELF_ARGV, "demo-agent"]
+
     def plan(self, ctx: LaunchContext) -> LaunchPlan:
-        argv = list(ctx.argv) or [*SELF_ARGV, "demo-agent"]
+        argv = self.command(ctx)
         argv += ["--workdir", ctx.workdir]
         session_file = os.path.join(ctx.workdir, ".taskyard-demo", f"{ctx.session_id}.jsonl")
         if os.path.exists(session_file):

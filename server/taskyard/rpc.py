@@ -1,0 +1,123 @@
+"""The JSON-RPC boundary: params in, results out, errors mapped, all in one wrapper.
+
+pygls's typed decoding answers nothing at all on bad params (style.md §9), so every Taskyard
+method is registered with a loose envelope whose ``params`` stays raw JSON. :func:`method`
+then validates the params against the contract (``-32602`` naming the field), calls the handler
+with the typed params, and turns the result back into wire JSON. Domain errors become JSON-RPC
+errors with their stable code and ``data.kind`` here, and only here; anything unexpected is
+logged with its traceback and answered with a generic message (a traceback could hold secrets).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import attrs
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.protocol import default_converter
+from pygls.protocol.language_server import LanguageServerProtocol
+
+from taskyard.errors import as_taskyard_error
+from taskyard.protocol import METHODS, ParamsError, structure_params, unstructure
+
+log = logging.getLogger(__name__)
+
+P = TypeVar("P")
+Handler = Callable[[Any, P, Any], Awaitable[Any]]
+"""``handler(ls, params, work_done_token)``."""
+
+
+class RawJson:
+    """Marker type: the envelope keeps ``params`` exactly as received."""
+
+
+@attrs.define
+class RawRequest:
+    id: int | str
+    method: str
+    jsonrpc: str
+    params: RawJson | None = None
+
+
+@attrs.define
+class RawNotification:
+    method: str
+    jsonrpc: str
+    params: RawJson | None = None
+
+
+@attrs.define
+class RawResponse:
+    """For clients of the sidecar (tests, the demo): a response whose result stays raw JSON."""
+
+    id: int | str
+    jsonrpc: str
+    result: RawJson | None = None
+
+
+def make_converter() -> Any:
+    converter = default_converter()  # type: ignore[no-untyped-call]
+    converter.register_structure_hook(RawJson, lambda obj, _: obj)
+    return converter
+
+
+class TaskyardProtocol(LanguageServerProtocol):
+    """LSP plus Taskyard's methods, whose params reach the handlers untouched."""
+
+    def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
+        if method in METHODS:
+            return RawRequest
+        return super().get_message_type(method)
+
+
+def _params_object(raw: Any) -> tuple[dict[str, Any], Any]:
+    """The params as a dict, and the work-done token the client offered (LSP's convention)."""
+    if raw is None:
+        return {}, None
+    if not isinstance(raw, dict):
+        raise JsonRpcInvalidParams(message="params must be an object")
+    params = dict(raw)
+    return params, params.pop("workDoneToken", None)
+
+
+def method(name: str) -> Callable[[Handler[P]], Callable[[Any, Any], Awaitable[Any]]]:
+    """Wrap a handler ``(ls, typed_params, work_done_token)`` as the JSON-RPC method ``name``."""
+
+    def wrap(handler: Handler[P]) -> Callable[[Any, Any], Awaitable[Any]]:
+        async def run(ls: Any, raw: Any) -> Any:
+            params, token = _params_object(raw)
+            try:
+                typed = structure_params(name, params)
+            except ParamsError as exc:
+                raise JsonRpcInvalidParams(message=exc.message) from None
+            try:
+                result = await handler(ls, typed, token)
+            except JsonRpcException:
+                raise
+            except Exception as exc:
+                raise to_rpc_error(exc) from None
+            return unstructure(result) if attrs.has(type(result)) else result
+
+        run.__name__ = handler.__name__
+        return run
+
+    return wrap
+
+
+def to_rpc_error(exc: BaseException) -> JsonRpcException:
+    """The JSON-RPC error for any exception a handler raised."""
+    err = as_taskyard_error(exc)
+    if err is not None:
+        return JsonRpcException(
+            message=err.message, code=err.code, data={"kind": err.kind, **err.data}
+        )
+    ref = uuid.uuid4().hex[:8]
+    log.error("unexpected error (ref %s)", ref, exc_info=exc)
+    return JsonRpcException(
+        message=f"unexpected error (ref {ref}); see the Taskyard log",
+        code=-32603,
+        data={"kind": "internal"},
+    )

@@ -1,0 +1,157 @@
+"""The sidecar: a pygls server that the editor starts over stdio.
+
+It owns the services (built by :mod:`taskyard.app` once the client is initialized, with the
+client's workspace folder), registers the JSON-RPC handlers (:mod:`taskyard.handlers`), and is
+the one place service events turn into notifications (:class:`Notifier`). Background failures
+are logged, never popped up as "Error in server" messages (style.md §10.9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from taskyard import __version__
+from taskyard.app import Services, build_services
+from taskyard.protocol import (
+    LogLine,
+    Task,
+    TaskIdentity,
+    TaskMessage,
+    TasksDidChangeParams,
+    TasksLogDidAppendParams,
+    TasksMessageDidChangeParams,
+    unstructure,
+)
+from taskyard.protocol import _generated as wire
+from taskyard.rpc import TaskyardProtocol, make_converter
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    """Service events → ``taskyard/*/did*`` notifications (full snapshots keyed by id)."""
+
+    def __init__(self, server: TaskyardServer) -> None:
+        self._server = server
+
+    def _notify(self, method: str, params: Any) -> None:
+        self._server.protocol.notify(method, unstructure(params))
+
+    def task_changed(self, task: Task) -> None:
+        self._notify(wire.TASKS_DID_CHANGE, TasksDidChangeParams(task=task))
+
+    def task_deleted(self, task_id: str, name: str) -> None:
+        self._notify(wire.TASKS_DID_DELETE, TaskIdentity(id=task_id, name=name))
+
+    def message_changed(self, task_id: str, message: TaskMessage) -> None:
+        self._notify(
+            wire.TASKS_MESSAGE_DID_CHANGE,
+            TasksMessageDidChangeParams(task_id=task_id, message=message),
+        )
+
+    def log_appended(self, task_id: str, lines: list[LogLine]) -> None:
+        self._notify(
+            wire.TASKS_LOG_DID_APPEND, TasksLogDidAppendParams(task_id=task_id, lines=lines)
+        )
+
+    def templates_changed(self, templates: Any, diagnostics: Any) -> None:
+        self._notify(
+            wire.TEMPLATES_DID_CHANGE,
+            wire.TemplateCatalog(templates=templates, diagnostics=diagnostics),
+        )
+
+
+class TaskyardServer(LanguageServer):
+    """The sidecar's server object; handlers reach the services through :attr:`services`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "taskyard", __version__, protocol_cls=TaskyardProtocol, converter_factory=make_converter
+        )
+        self.notifier = Notifier(self)
+        self._services: Services | None = None
+        self._ready: asyncio.Future[Services] | None = None
+        self._jobs: set[asyncio.Task[Any]] = set()
+        self.workspace_root: Path | None = None
+
+    async def services(self) -> Services:
+        """The services, once the client has initialized (requests before that wait)."""
+        if self._services is not None:
+            return self._services
+        return await self._ready_future()
+
+    def _ready_future(self) -> asyncio.Future[Services]:
+        if self._ready is None:
+            self._ready = asyncio.get_running_loop().create_future()
+        return self._ready
+
+    async def start_services(self, workspace: Path | None) -> None:
+        try:
+            self._services = await build_services(
+                self.notifier, workspace=workspace, on_templates=self.notifier.templates_changed
+            )
+        except Exception as exc:
+            log.exception("could not start the Taskyard services")
+            self._ready_future().set_exception(exc)
+            return
+        self._ready_future().set_result(self._services)
+        log.info("taskyard %s ready (workspace %s)", __version__, workspace or "none")
+
+    async def stop_services(self) -> None:
+        if self._services is not None:
+            await self._services.close()
+            self._services = None
+
+    def run_job(self, coro: Any) -> None:
+        """Run a background job, keeping a reference and logging its failure."""
+        job = asyncio.ensure_future(coro)
+        self._jobs.add(job)
+
+        def done(task: asyncio.Task[Any]) -> None:
+            self._jobs.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                log.error("background job failed", exc_info=task.exception())
+
+        job.add_done_callback(done)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        log.error("server error from %s: %s", getattr(source, "__name__", source), error)
+
+
+def workspace_of(params: types.InitializeParams) -> Path | None:
+    folders = params.workspace_folders or []
+    uri = folders[0].uri if folders else params.root_uri
+    if uri and uri.startswith("file:"):
+        return Path(unquote(urlparse(uri).path))
+    return Path(params.root_path) if params.root_path else None
+
+
+def create_server(setup: Callable[[TaskyardServer], None] | None = None) -> TaskyardServer:
+    from taskyard.handlers import register
+
+    server = TaskyardServer()
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: TaskyardServer, _: types.InitializedParams) -> None:
+        await ls.start_services(ls.workspace_root)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: TaskyardServer, params: types.InitializeParams) -> None:
+        ls.workspace_root = workspace_of(params)
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: TaskyardServer, _: Any) -> None:
+        await ls.stop_services()
+
+    register(server)
+    if setup is not None:
+        setup(server)
+    return server

@@ -1,0 +1,491 @@
+"""The task engine: create, follow, talk to, pause, resume and delete tasks.
+
+A task's truth is its record in the store; this service changes records and announces each
+change through :class:`TaskEvents` (the JSON-RPC layer turns those into notifications, the CLI
+prints them). Long steps (creating or resuming a workspace) run in the background after the
+request returns, so the editor sees ``pending`` → ``initializing`` → ``active`` as they happen.
+Every running task has a :class:`~.task_monitor.TaskMonitor` following its bridge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from taskyard.errors import (
+    InvalidParametersError,
+    InvalidTransitionError,
+    TaskNotFoundError,
+    TaskNotReadyError,
+    as_taskyard_error,
+)
+from taskyard.protocol import (
+    LogFormat,
+    LogLine,
+    Task,
+    TaskIdentity,
+    TaskMessage,
+    TasksCreateParams,
+    TasksListParams,
+    TasksListResult,
+    TasksLogsResult,
+    TasksMessagesResult,
+    TasksScreenResult,
+    TasksSendResult,
+)
+from taskyard.services.logexport import export
+from taskyard.services.names import NameGenerator, is_valid_name
+from taskyard.services.secrets import SecretStore
+from taskyard.services.store import Change, MessageRecord, TaskRecord, TaskStore
+from taskyard.services.templates import TemplateCatalog
+from taskyard.workspaces.base import WorkspaceProvider, WorkspaceSpec
+
+from .task_monitor import TaskMonitor
+from .task_status import derive_status
+from .task_views import message_view, task_view
+
+log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    """Reports the steps of a long operation; ``done=True`` on its last call."""
+
+    def __call__(self, message: str, done: bool = False) -> None: ...
+
+
+def _no_progress(message: str, done: bool = False) -> None:
+    return None
+
+
+class TaskEvents(Protocol):
+    """Where the engine announces changes (the JSON-RPC layer, or the CLI)."""
+
+    def task_changed(self, task: Task) -> None: ...
+    def task_deleted(self, task_id: str, name: str) -> None: ...
+    def message_changed(self, task_id: str, message: TaskMessage) -> None: ...
+    def log_appended(self, task_id: str, lines: list[LogLine]) -> None: ...
+
+
+class TaskService:
+    """Requests on tasks; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        store: TaskStore,
+        catalog: TemplateCatalog,
+        secrets: SecretStore,
+        names: NameGenerator,
+        providers: dict[str, WorkspaceProvider],
+        events: TaskEvents,
+        source_repo: str | None = None,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.secrets = secrets
+        self.names = names
+        self.providers = providers
+        self.events = events
+        self.source_repo = source_repo
+        self.monitors: dict[str, TaskMonitor] = {}
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._announced: dict[str, datetime] = {}
+        self._watch_stop = asyncio.Event()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self, *, watch: bool = True) -> None:
+        """Reattach every running task; follow changes made by other Taskyard processes."""
+        tasks, _, _ = await self.store.list_tasks(None, None, 10_000, None)
+        for record in tasks:
+            await self._reconcile(record)
+        if watch:
+            self._spawn(self.store.watch_changes(self._on_changes, self._watch_stop))
+
+    async def close(self) -> None:
+        """Stop following; running bridges keep running (they outlive the sidecar)."""
+        self._watch_stop.set()
+        for monitor in list(self.monitors.values()):
+            await monitor.close()
+        self.monitors.clear()
+        for job in list(self._jobs):
+            job.cancel()
+        for job in list(self._jobs):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await job
+
+    async def _reconcile(self, record: TaskRecord) -> None:
+        ws = record.workspace
+        if ws.get("status") not in ("running", "starting", "creating"):
+            return
+        reality = await self._provider(record).inspect(ws)
+        if reality == "running" and ws.get("status") == "running":
+            self._follow(record.id)
+            return
+        new_ws = {**ws, "status": "stopped" if reality != "missing" else "failed", "pid": None}
+        error = (
+            None
+            if reality != "missing"
+            else {"kind": "workspaceFailure", "message": "the workspace disappeared"}
+        )
+        if ws.get("status") in ("creating", "starting"):
+            new_ws["status"] = "failed"
+            error = {
+                "kind": "workspaceFailure",
+                "message": "start-up was interrupted (the sidecar stopped); resume to retry",
+            }
+        status = derive_status(new_ws["status"], "lost", None)
+        await self.store.update_task(record.id, workspace=new_ws, status=status, error=error)
+        await self._announce(record.id)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    async def resolve(self, ref: str) -> TaskRecord:
+        record = await self.store.get_task(ref)
+        if record is None or record.deleted:
+            raise TaskNotFoundError(f"no task with id or name {ref!r}", task=ref)
+        return record
+
+    async def get(self, ref: str) -> Task:
+        return task_view(await self.resolve(ref))
+
+    async def list_tasks(self, params: TasksListParams) -> TasksListResult:
+        records, total, cursor = await self.store.list_tasks(
+            params.status, params.template, params.limit, params.cursor
+        )
+        return TasksListResult(
+            tasks=[task_view(r) for r in records], total=total, next_cursor=cursor
+        )
+
+    async def messages(self, ref: str, after: int | None) -> TasksMessagesResult:
+        record = await self.resolve(ref)
+        if record.status == "paused":
+            snap = await self.store.snapshot(record.id)
+            if snap is not None:
+                msgs = [m for m in snap.messages if after is None or m.id > after]
+                return TasksMessagesResult(
+                    messages=[message_view(m) for m in msgs],
+                    snapshot=True,
+                    snapshot_at=snap.taken_at,
+                )
+        await self._flush(record.id)
+        msgs = await self.store.messages(record.id, after)
+        return TasksMessagesResult(messages=[message_view(m) for m in msgs], snapshot=False)
+
+    async def screen(self, ref: str) -> TasksScreenResult:
+        record = await self._ready(ref)
+        client = self._provider(record).client(record.workspace)
+        try:
+            data = await client.screen()
+        finally:
+            await client.aclose()
+        return TasksScreenResult(
+            screen=self.secrets.redactor(data["screen"]), columns=data["columns"], rows=data["rows"]
+        )
+
+    async def logs(self, ref: str, fmt: LogFormat) -> TasksLogsResult:
+        record = await self.resolve(ref)
+        await self._flush(record.id)
+        messages = await self.store.messages(record.id)
+        logs = await self.store.logs(record.id)
+        summary = {
+            "id": record.id,
+            "name": record.name,
+            "display_name": record.display_name,
+            "template": record.template,
+            "status": record.status,
+            "created_at": record.created_at,
+            "prompt": record.prompt,
+        }
+        out = await asyncio.to_thread(
+            export,
+            summary,
+            [(m.id, m.role, m.content, m.time) for m in messages],
+            [(lg.time, lg.stream, lg.text) for lg in logs],
+            fmt,
+            self.secrets.redactor,
+        )
+        return TasksLogsResult(
+            file_name=out.file_name, content=out.content, mime_type=out.mime_type
+        )
+
+    async def _flush(self, task_id: str) -> None:
+        monitor = self.monitors.get(task_id)
+        if monitor is not None:
+            await monitor.flush()
+
+    # -- create ----------------------------------------------------------------------------
+
+    async def create(self, params: TasksCreateParams, progress: Progress | None = None) -> Task:
+        result = self.catalog.validate(params.template, params.preset, params.parameters)
+        if not result.valid:
+            errors = [{"parameter": e.parameter, "message": e.message} for e in result.errors]
+            summary = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
+            raise InvalidParametersError(
+                f"invalid parameters: {summary}", parameterErrors=errors, template=params.template
+            )
+        spec = self.catalog.spec(params.template)
+        if params.name is not None and not is_valid_name(params.name):
+            raise InvalidParametersError(
+                f"invalid task name {params.name!r}: use a-z, 0-9 and '-', at most 32 characters"
+            )
+        name, display = await self._names(params)
+        preset = params.preset or next((p.name for p in spec.template.presets if p.default), None)
+        now = datetime.now(UTC)
+        record = TaskRecord(
+            id=str(uuid.uuid4()),
+            name=name,
+            display_name=display,
+            template=params.template,
+            preset=preset,
+            parameters=result.resolved,
+            prompt=params.prompt,
+            status="pending",
+            workspace={
+                "provider": self._provider_name(spec.template.workspace.provider),
+                "status": "pending",
+            },
+            agent_type=spec.template.agent.type,
+            created_at=now,
+            updated_at=now,
+        )
+        await self.store.insert_task(record)
+        await self._announce(record.id)
+        self._spawn(self._bring_up(record.id, progress, create=True))
+        return await self.get(record.id)
+
+    async def _names(self, params: TasksCreateParams) -> tuple[str, str]:
+        if params.name:
+            return params.name, params.display_name or params.name
+
+        async def taken(candidate: str) -> bool:
+            return await self.store.get_task(candidate) is not None
+
+        generated = await self.names.generate(self.secrets.redactor(params.prompt), taken)
+        return generated.name, params.display_name or generated.display_name
+
+    # -- talk ------------------------------------------------------------------------------
+
+    async def send(self, ref: str, content: str, queue: bool) -> TasksSendResult:
+        record = await self.resolve(ref)
+        resumed = False
+        if record.status == "paused" or record.workspace.get("status") == "stopped":
+            await self.resume(ref)
+            resumed = True
+            record = await self._wait_active(record.id)
+        record = await self._ready(record.id)
+        client = self._provider(record).client(record.workspace)
+        try:
+            state = (record.state or {}).get("state")
+            if queue and state not in ("idle", "complete", "failed"):
+                item = await client.enqueue(content)
+                return TasksSendResult(
+                    delivered=False, queued=True, queue_id=item["id"], resumed=resumed
+                )
+            await client.send(content)
+        finally:
+            await client.aclose()
+        return TasksSendResult(delivered=True, queued=False, resumed=resumed)
+
+    async def interrupt(self, ref: str) -> Task:
+        record = await self._ready(ref)
+        client = self._provider(record).client(record.workspace)
+        try:
+            await client.interrupt()
+        finally:
+            await client.aclose()
+        return task_view(record)
+
+    # -- pause, resume, delete -------------------------------------------------------------
+
+    async def pause(self, ref: str, progress: Progress | None = None) -> Task:
+        record = await self.resolve(ref)
+        if record.workspace.get("status") not in ("running", "failed"):
+            raise InvalidTransitionError(
+                f"task {record.name!r} is {record.status}; only a running task can be paused",
+                status=record.status,
+            )
+        step = progress or _no_progress
+        step("Saving a snapshot of the conversation")
+        monitor = self.monitors.pop(record.id, None)
+        if monitor is not None:
+            await monitor.close()
+        await self.store.save_snapshot(
+            record.id, await self.store.messages(record.id), datetime.now(UTC)
+        )
+        await self._set_workspace(record.id, "stopping")
+        step("Stopping the workspace")
+        ws = await self._provider(record).stop(record.workspace, grace=10.0)
+        await self.store.update_task(record.id, workspace=ws, status="paused")
+        await self._announce(record.id)
+        step("Paused", done=True)
+        return await self.get(record.id)
+
+    async def resume(self, ref: str, progress: Progress | None = None) -> Task:
+        record = await self.resolve(ref)
+        if record.workspace.get("status") not in ("stopped", "failed"):
+            raise InvalidTransitionError(
+                f"task {record.name!r} is {record.status}; only a paused task can be resumed",
+                status=record.status,
+            )
+        await self.store.update_task(record.id, error=None)
+        await self._set_workspace(record.id, "starting")
+        self._spawn(self._bring_up(record.id, progress, create=False))
+        return await self.get(record.id)
+
+    async def delete(self, ref: str) -> TaskIdentity:
+        record = await self.resolve(ref)
+        monitor = self.monitors.pop(record.id, None)
+        if monitor is not None:
+            await monitor.close()
+        with contextlib.suppress(Exception):
+            await self._provider(record).delete(record.workspace)
+        await self.store.delete_task(record.id)
+        self._announced.pop(record.id, None)
+        self.events.task_deleted(record.id, record.name)
+        return TaskIdentity(id=record.id, name=record.name)
+
+    # -- internals -------------------------------------------------------------------------
+
+    async def _bring_up(self, task_id: str, progress: Progress | None, create: bool) -> None:
+        """Create (or restart) the workspace and its bridge, logging every step."""
+        step = progress or _no_progress
+        record = await self.resolve(task_id)
+
+        def sink(stream: str, text: str) -> None:
+            self._spawn(self._log(task_id, stream, text))
+            step(text)
+
+        try:
+            spec = await self._workspace_spec(record)
+            await self._set_workspace(task_id, "creating" if create else "starting")
+            provider = self._provider(record)
+            if create:
+                ws = await provider.create(spec, sink)
+            else:
+                ws = await provider.start(record.workspace, spec, sink)
+            await self.store.update_task(task_id, workspace=ws, status="initializing")
+            await self._announce(task_id)
+            self._follow(task_id)
+            step("The agent is starting", done=True)
+        except Exception as exc:
+            err = as_taskyard_error(exc)
+            if err is None:
+                log.exception("task %s: start-up failed", task_id)
+            message = err.message if err else f"unexpected error: {type(exc).__name__}"
+            detail = str(err.data.get("detail", "")) if err else ""
+            await self._log(task_id, "system", message + (f"\n{detail}" if detail else ""))
+            record = await self.resolve(task_id)
+            await self.store.update_task(
+                task_id,
+                workspace={**record.workspace, "status": "failed"},
+                status="error",
+                error={"kind": err.kind if err else "workspaceFailure", "message": message},
+            )
+            await self._announce(task_id)
+
+    async def _workspace_spec(self, record: TaskRecord) -> WorkspaceSpec:
+        spec = self.catalog.spec(record.template).render(record.parameters)
+        tpl = spec.template
+        env = await self.secrets.resolve_env(spec.env_spec())
+        for value in env.values():
+            self.secrets.redactor.add(value)
+        return WorkspaceSpec(
+            task_id=record.id,
+            agent_type=tpl.agent.type,
+            argv=[*(spec.command or []), *tpl.agent.extra_args],
+            env=env,
+            initial_prompt=record.prompt,
+            setup_script=tpl.workspace.setup_script or "",
+            repo=tpl.workspace.repo,
+            source_repo=self.source_repo,
+            image=tpl.workspace.image,
+            dockerfile=str(spec.dockerfile) if spec.dockerfile else None,
+            workdir=tpl.workspace.workdir,
+            preview_port=tpl.workspace.preview_port,
+        )
+
+    def _follow(self, task_id: str) -> None:
+        if task_id in self.monitors:
+            return
+        monitor = TaskMonitor(
+            task_id, self.store, self.providers, changed=self._announce, message=self._message
+        )
+        self.monitors[task_id] = monitor
+        monitor.start()
+
+    def _message(self, task_id: str, record: MessageRecord) -> None:
+        self.events.message_changed(task_id, message_view(record))
+
+    async def _log(self, task_id: str, stream: str, text: str) -> None:
+        now = datetime.now(UTC)
+        clean = self.secrets.redactor(text)
+        with contextlib.suppress(Exception):
+            await self.store.append_logs(task_id, [(now, stream, clean)])  # type: ignore[list-item]
+        self.events.log_appended(task_id, [LogLine(time=now, stream=stream, text=clean)])  # type: ignore[arg-type]
+
+    async def _set_workspace(self, task_id: str, status: str) -> None:
+        record = await self.resolve(task_id)
+        ws = {**record.workspace, "status": status}
+        await self.store.update_task(
+            task_id, workspace=ws, status=derive_status(status, "connecting", None)
+        )
+        await self._announce(task_id)
+
+    async def _ready(self, ref: str) -> TaskRecord:
+        record = await self.resolve(ref)
+        if record.status != "active":
+            raise TaskNotReadyError(
+                f"task {record.name!r} is {record.status}, not ready for input",
+                status=record.status,
+            )
+        return record
+
+    async def _wait_active(self, task_id: str, within: float = 60.0) -> TaskRecord:
+        end = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < end:
+            record = await self.resolve(task_id)
+            if record.status == "active" and (record.state or {}).get("state") != "working":
+                return record
+            if record.status == "error":
+                break
+            await asyncio.sleep(0.1)
+        return await self.resolve(task_id)
+
+    async def _announce(self, task_id: str) -> None:
+        record = await self.store.get_task(task_id)
+        if record is None or record.deleted:
+            return
+        if self._announced.get(task_id) == record.updated_at:
+            return
+        self._announced[task_id] = record.updated_at
+        self.events.task_changed(task_view(record))
+
+    async def _on_changes(self, changes: list[Change]) -> None:
+        """Changes from any process; only what this process has not announced goes out."""
+        for change in changes:
+            if change.kind == "deleted" or await self.store.get_task(change.task_id) is None:
+                if self._announced.pop(change.task_id, None) is not None:
+                    self.events.task_deleted(change.task_id, "")
+                continue
+            await self._announce(change.task_id)
+            record = await self.store.get_task(change.task_id)
+            if record and record.workspace.get("status") == "running":
+                self._follow(record.id)
+
+    def _provider_name(self, wanted: str) -> str:
+        if wanted in ("auto", "") or wanted not in self.providers:
+            return "docker" if "docker" in self.providers and wanted != "local" else "local"
+        return wanted
+
+    def _provider(self, record: TaskRecord) -> WorkspaceProvider:
+        return self.providers[record.workspace.get("provider", "local")]
+
+    def _spawn(self, coro: Any) -> None:
+        job = asyncio.ensure_future(coro)
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)

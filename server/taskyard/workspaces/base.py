@@ -1,0 +1,78 @@
+"""What a workspace provider is: the place one task's agent runs, with its bridge inside.
+
+A workspace is a small state machine, kept in the task record's ``workspace`` field so that it
+survives any sidecar restart:
+
+    creating → starting → running ⇄ stopping → stopped
+        └──────────┴──────────┴──→ failed        (any step)      deleted (from any state)
+
+Providers implement :class:`WorkspaceProvider`; the task engine never knows which one it has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import attrs
+
+from .bridge_client import BridgeClient
+
+LogSink = Callable[[str, str], None]
+"""``log(stream, text)``: a start-up log line (stream is ``build``, ``startup`` or ``agent``)."""
+
+WorkspaceData = dict[str, Any]
+"""The provider's own record of a workspace (JSON); ``status`` holds the state above."""
+
+
+class WorkspaceFailure(Exception):
+    """A workspace could not be created, started or stopped; the message says why."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+@attrs.define(kw_only=True)
+class WorkspaceSpec:
+    """Everything a provider needs to start (or restart) a task's workspace and agent."""
+
+    task_id: str
+    agent_type: str
+    argv: list[str]
+    """The agent's command line; empty means the bridge adapter's default."""
+    env: dict[str, str]
+    """The agent's environment, secrets resolved (never stored, never logged)."""
+    initial_prompt: str
+    setup_script: str = ""
+    repo: str = "worktree"
+    source_repo: str | None = None
+    image: str | None = None
+    dockerfile: str | None = None
+    workdir: str | None = None
+    resources: dict[str, Any] = attrs.Factory(dict)
+    preview_port: int | None = None
+
+
+class WorkspaceProvider(Protocol):
+    """A place to run tasks (a local folder, a container)."""
+
+    name: str
+
+    async def create(self, spec: WorkspaceSpec, log: LogSink) -> WorkspaceData:
+        """Make the workspace, run its setup, start the bridge; returns its record."""
+
+    async def start(self, data: WorkspaceData, spec: WorkspaceSpec, log: LogSink) -> WorkspaceData:
+        """Start a stopped workspace again; the bridge resumes the agent's session."""
+
+    async def stop(self, data: WorkspaceData, grace: float) -> WorkspaceData:
+        """Stop the bridge (it saves its state) and the agent; keeps every file."""
+
+    async def delete(self, data: WorkspaceData) -> None:
+        """Remove the workspace and everything in it."""
+
+    async def inspect(self, data: WorkspaceData) -> str:
+        """``running``, ``stopped`` or ``missing``: what really exists now."""
+
+    def client(self, data: WorkspaceData) -> BridgeClient:
+        """A client of the workspace's bridge."""

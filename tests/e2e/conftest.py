@@ -1,0 +1,145 @@
+"""End-to-end fixtures: the real sidecar over stdio (pytest-lsp), with its own data folder.
+
+Each test module gets a fresh sidecar process, data folder and editor workspace. The client
+keeps every ``taskyard/*`` notification as raw JSON, so tests assert on exactly what the editor
+would receive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest_lsp
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient as PyglsClient
+from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp.client import make_test_lsp_client
+
+from taskyard.protocol import METHODS
+from taskyard.rpc import RawJson, RawNotification, RawRequest, RawResponse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sidecar_env(data: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TASKYARD_DATA_DIR": str(data),
+        "XDG_CONFIG_HOME": str(data / "config"),
+        "TASKYARD_DEMO_SPEED": "5",
+        "PYTHONPATH": str(ROOT / "server"),
+    }
+
+
+class Recorder:
+    """Every taskyard notification the client received, in order, as raw JSON."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, dict[str, Any]]] = []
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [p for m, p in self.items if m == method]
+
+    def of_since(self, method: str, after: int) -> list[dict[str, Any]]:
+        return [p for m, p in self.items[after:] if m == method]
+
+    def mark(self) -> int:
+        """A position in the stream: wait(after=mark) ignores what came before it."""
+        return len(self.items)
+
+    async def wait(
+        self,
+        method: str,
+        pred: Callable[[dict[str, Any]], bool],
+        timeout: float = 30.0,
+        after: int = 0,
+    ) -> dict[str, Any]:
+        end = time.monotonic() + timeout
+        seen = len(self.of_since(method, 0)) - len(self.of_since(method, after))
+        while time.monotonic() < end:
+            found = self.of(method)
+            for params in found[seen:]:
+                if pred(params):
+                    return params
+            seen = len(found)
+            await asyncio.sleep(0.02)
+        raise AssertionError(
+            f"no {method} matching within {timeout}s; last: {self.of(method)[-3:]}"
+        )
+
+
+def make_client() -> PyglsClient:
+    client = make_test_lsp_client()
+    protocol = client.protocol
+    original = protocol.get_message_type
+    protocol._converter.register_structure_hook(RawJson, lambda obj, _: obj)
+
+    def message_type(method: str) -> Any:
+        if method in METHODS:
+            return RawRequest
+        return RawNotification if method.startswith("taskyard/") else original(method)
+
+    protocol.get_message_type = message_type  # type: ignore[method-assign]
+    protocol.get_result_type = lambda method: RawResponse if method in METHODS else None  # type: ignore[method-assign]
+    recorder = Recorder()
+    client.recorder = recorder  # type: ignore[attr-defined]
+    for method in (
+        "taskyard/tasks/didChange",
+        "taskyard/tasks/didDelete",
+        "taskyard/tasks/messageDidChange",
+        "taskyard/tasks/logDidAppend",
+        "taskyard/templates/didChange",
+    ):
+
+        def handler(params: Any, method: str = method) -> None:
+            recorder.items.append((method, params))
+
+        client.feature(method)(handler)
+    return client
+
+
+DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-data-"))
+WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-ws-"))
+
+
+def server_config(data: Path = DATA) -> ClientServerConfig:
+    return ClientServerConfig(
+        server_command=[sys.executable, "-m", "taskyard", "serve"],
+        client_factory=make_client,
+        server_env=sidecar_env(data),
+    )
+
+
+async def initialize(client: LanguageClient, workspace: Path = WORKSPACE) -> None:
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                window=types.WindowClientCapabilities(work_done_progress=True)
+            ),
+            root_uri=workspace.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
+        )
+    )
+
+
+@pytest_lsp.fixture(scope="module", loop_scope="module", config=server_config())
+async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    await initialize(lsp_client)
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def call(client: LanguageClient, method: str, params: dict[str, Any]) -> Any:
+    return await client.protocol.send_request_async(method, params)
+
+
+def recorder(client: LanguageClient) -> Recorder:
+    rec: Recorder = client.recorder  # type: ignore[attr-defined]
+    return rec
