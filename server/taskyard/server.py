@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from taskyard import __version__
@@ -123,7 +124,11 @@ class TaskyardServer(LanguageServer):
         job.add_done_callback(done)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        log.error("server error from %s: %s", getattr(source, "__name__", source), error)
+        # Answered request errors are expected outcomes (bad input, unknown task): the client
+        # already got them, so they are not the editor's "Error in server" popup material.
+        expected = isinstance(error, JsonRpcException) and error.code != -32603
+        level = logging.INFO if expected else logging.ERROR
+        log.log(level, "request failed (%s): %s", getattr(source, "__name__", source), error)
 
 
 def workspace_of(params: types.InitializeParams) -> Path | None:

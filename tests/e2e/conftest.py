@@ -22,7 +22,7 @@ from pygls.lsp.client import LanguageClient as PyglsClient
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import make_test_lsp_client
 
-from taskyard.protocol import METHODS
+from taskyard.protocol import METHODS, NOTIFICATIONS
 from taskyard.rpc import RawJson, RawNotification, RawRequest, RawResponse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,9 +82,9 @@ def make_client() -> PyglsClient:
     protocol._converter.register_structure_hook(RawJson, lambda obj, _: obj)
 
     def message_type(method: str) -> Any:
-        if method in METHODS:
-            return RawRequest
-        return RawNotification if method.startswith("taskyard/") else original(method)
+        if method in NOTIFICATIONS:
+            return RawNotification
+        return RawRequest if method.startswith("taskyard/") else original(method)
 
     protocol.get_message_type = message_type  # type: ignore[method-assign]
     protocol.get_result_type = lambda method: RawResponse if method in METHODS else None  # type: ignore[method-assign]

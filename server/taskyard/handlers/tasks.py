@@ -57,7 +57,9 @@ async def messages(ls: Any, params: TasksMessagesParams, _: Any) -> Any:
 
 @method(wire.TASKS_SEND)
 async def send(ls: Any, params: TasksSendParams, _: Any) -> Any:
-    return await (await ls.services()).tasks.send(params.task, params.content, params.queue)
+    # Like Coder's API, the editor resumes explicitly; the CLI's send resumes by itself.
+    tasks = (await ls.services()).tasks
+    return await tasks.send(params.task, params.content, params.queue, resume_paused=False)
 
 
 @method(wire.TASKS_INTERRUPT)

@@ -270,10 +270,18 @@ class TaskService:
 
     # -- talk ------------------------------------------------------------------------------
 
-    async def send(self, ref: str, content: str, queue: bool) -> TasksSendResult:
+    async def send(
+        self, ref: str, content: str, queue: bool, *, resume_paused: bool = True
+    ) -> TasksSendResult:
+        """Deliver (or queue) a message; a paused task is resumed first when allowed."""
         record = await self.resolve(ref)
         resumed = False
-        if record.status == "paused" or record.workspace.get("status") == "stopped":
+        paused = record.status == "paused" or record.workspace.get("status") == "stopped"
+        if paused and not resume_paused:
+            raise TaskNotReadyError(
+                f"task {record.name!r} is paused; resume it to send messages", status=record.status
+            )
+        if paused:
             await self.resume(ref)
             resumed = True
             record = await self._wait_active(record.id)

@@ -1,0 +1,259 @@
+"""The sidecar benchmarks' harness: the real stdio sidecar driven by a pygls client.
+
+:class:`Sidecar` starts ``python -m taskyard serve`` with its own data folder, talks raw JSON to
+it (as the editor does, through the envelopes of :mod:`taskyard.rpc`) and timestamps every
+``taskyard/*`` notification the moment the client reads it, so waiting for one never adds
+polling delay to a figure. The ``/proc`` helpers below measure memory and find the processes a
+run leaves behind: every bridge and agent of a run mentions the run's temp folder on its command
+line, which is how :func:`leftover_pids` tells ours from anything else on the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from taskyard.protocol import METHODS
+from taskyard.rpc import RawNotification, RawRequest, RawResponse, make_converter
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTIFICATIONS = (
+    "taskyard/tasks/didChange",
+    "taskyard/tasks/didDelete",
+    "taskyard/tasks/messageDidChange",
+    "taskyard/tasks/logDidAppend",
+    "taskyard/templates/didChange",
+)
+Note = tuple[float, str, dict[str, Any]]
+"""(perf_counter when the client read it, method, params)."""
+
+
+def sidecar_env(base: Path, demo_speed: str) -> dict[str, str]:
+    """The sidecar's environment: everything under ``base``, no way to reach a naming model."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        # A configured Anthropic key would make task naming call the network on every create.
+        if not k.startswith(("TASKYARD_", "ANTHROPIC_"))
+    }
+    return env | {
+        "TASKYARD_DATA_DIR": str(base / "data"),
+        "XDG_CONFIG_HOME": str(base / "config"),
+        "XDG_DATA_HOME": str(base / "xdg-data"),
+        "TASKYARD_DEMO_SPEED": demo_speed,
+        "PYTHONPATH": str(ROOT / "server"),
+    }
+
+
+class Sidecar:
+    """One sidecar process and its client; ``notes`` holds every notification received."""
+
+    def __init__(self, base: Path, *, demo_speed: str = "20") -> None:
+        self.base = base
+        self.data = base / "data"
+        self.workspace = base / "editor-workspace"
+        self.env = sidecar_env(base, demo_speed)
+        self.notes: list[Note] = []
+        self._arrived = asyncio.Event()
+        self._stderr_job: asyncio.Task[None] | None = None
+        self.client = self._make_client()
+
+    def _make_client(self) -> LanguageClient:
+        client = LanguageClient("taskyard-bench", "0", converter_factory=make_converter)
+        protocol = client.protocol
+        original = protocol.get_message_type
+
+        # Taskyard's methods keep their params and results as raw JSON, as in the e2e tests.
+        def message_type(method: str) -> Any:
+            if method in METHODS:
+                return RawRequest
+            return RawNotification if method.startswith("taskyard/") else original(method)
+
+        protocol.get_message_type = message_type  # type: ignore[method-assign]
+        protocol.get_result_type = (  # type: ignore[method-assign]
+            lambda method: RawResponse if method in METHODS else None
+        )
+        for method in NOTIFICATIONS:
+
+            def handler(params: Any, method: str = method) -> None:
+                self.notes.append((time.perf_counter(), method, params))
+                self._arrived.set()
+
+            client.feature(method)(handler)
+        return client
+
+    @property
+    def pid(self) -> int:
+        server = self.client._server  # noqa: SLF001 -- pygls keeps the process private
+        assert server is not None
+        return int(server.pid)
+
+    async def start(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        await self.client.start_io(
+            sys.executable, "-m", "taskyard", "serve", env=self.env, cwd=str(self.base)
+        )
+        server = self.client._server  # noqa: SLF001
+        assert server is not None and server.stderr is not None
+        # The sidecar logs to stderr; an unread pipe would fill up and stall it.
+        self._stderr_job = asyncio.create_task(self._drain(server.stderr))
+        uri = self.workspace.as_uri()
+        await self.client.initialize_async(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(),
+                root_uri=uri,
+                workspace_folders=[types.WorkspaceFolder(uri=uri, name="ws")],
+            )
+        )
+        self.client.initialized(types.InitializedParams())
+
+    async def _drain(self, stream: asyncio.StreamReader) -> None:
+        with open(self.base / "sidecar.log", "ab") as log:
+            while chunk := await stream.read(65536):
+                log.write(chunk)
+
+    async def stop(self) -> None:
+        """Shut down politely; kill the process if it does not exit within a few seconds."""
+        server = self.client._server  # noqa: SLF001
+        if server is None or server.returncode is not None:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.client.shutdown_async(None), 10)
+            self.client.exit(None)
+        try:
+            await asyncio.wait_for(server.wait(), 5)
+        except TimeoutError:
+            server.kill()
+            await server.wait()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.client.stop(), 5)
+        if self._stderr_job is not None:
+            await asyncio.gather(self._stderr_job, return_exceptions=True)
+
+    async def call(self, method: str, params: dict[str, Any]) -> Any:
+        return await self.client.protocol.send_request_async(method, params)
+
+    async def timed(self, method: str, params: dict[str, Any]) -> tuple[float, Any]:
+        """``(round trip in ms, result)`` as the editor would see it."""
+        t0 = time.perf_counter()
+        result = await self.call(method, params)
+        return (time.perf_counter() - t0) * 1000, result
+
+    def mark(self) -> int:
+        return len(self.notes)
+
+    async def wait(
+        self,
+        method: str,
+        pred: Callable[[dict[str, Any]], bool],
+        after: int = 0,
+        timeout: float = 30.0,
+    ) -> Note:
+        """The first notification of ``method`` from position ``after`` on that ``pred`` accepts."""
+        end = time.monotonic() + timeout
+        seen = after
+        while True:
+            for note in self.notes[seen:]:
+                if note[1] == method and pred(note[2]):
+                    return note
+            seen = len(self.notes)
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no matching {method} within {timeout:.0f} s")
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), left)
+
+    def task_notes(self, task_id: str, after: int = 0) -> list[tuple[float, dict[str, Any]]]:
+        """Every didChange of one task from ``after`` on, as ``(time, task)``."""
+        return [
+            (ts, params["task"])
+            for ts, method, params in self.notes[after:]
+            if method == "taskyard/tasks/didChange" and params["task"]["id"] == task_id
+        ]
+
+
+# --- /proc -------------------------------------------------------------------------------------
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of one process in MiB (0 when it is gone)."""
+    return _status_kib(pid, "VmRSS") / 1024
+
+
+def peak_rss_mib(pid: int) -> float:
+    return _status_kib(pid, "VmHWM") / 1024
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _parents() -> dict[int, int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(stat[1])
+    return parents
+
+
+def tree(roots: list[int]) -> set[int]:
+    """``roots`` and all their descendants that are alive now."""
+    parents = _parents()
+    found = {pid for pid in roots if pid in parents}
+    grew = True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in found} - found
+        found |= more
+        grew = bool(more)
+    return found
+
+
+def leftover_pids(marker: Path) -> list[int]:
+    """Live processes whose command line mentions ``marker`` (a run's temp folder)."""
+    needle, own = str(marker).encode(), os.getpid()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == own:
+            continue
+        with contextlib.suppress(OSError):
+            if needle in (entry / "cmdline").read_bytes() and _state(entry) != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _state(entry: Path) -> str:
+    return (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def kill_leftovers(marker: Path) -> list[int]:
+    """SIGKILL each process of this run still alive (by pid); return their pids."""
+    pids = leftover_pids(marker)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    return pids
