@@ -11,7 +11,8 @@ import sys
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "codegen_check", "tests"]
+SOURCES = ["server", "tests", "bench", "schemas/codegen", "noxfile.py"]
 
 PACKAGE = "server/taskyard"
 PY = sys.executable  # the bootstrap venv, whether or not it is on PATH
@@ -20,9 +21,21 @@ PY = sys.executable  # the bootstrap venv, whether or not it is on PATH
 @nox.session(python=False)
 def lint(session: nox.Session) -> None:
     """ruff (lint + format check) and strict mypy on the package."""
-    session.run(PY, "-m", "ruff", "check", "server", "tests", "bench", "noxfile.py")
-    session.run(PY, "-m", "ruff", "format", "--check", "server", "tests", "bench", "noxfile.py")
+    session.run(PY, "-m", "ruff", "check", *SOURCES)
+    session.run(PY, "-m", "ruff", "format", "--check", *SOURCES)
     session.run(PY, "-m", "mypy", PACKAGE)
+
+
+@nox.session(python=False)
+def codegen(session: nox.Session) -> None:
+    """Regenerate the Python and TypeScript protocol code from schemas/."""
+    session.run(PY, "schemas/codegen/generate.py")
+
+
+@nox.session(python=False)
+def codegen_check(session: nox.Session) -> None:
+    """Fail when the generated protocol code is stale."""
+    session.run(PY, "schemas/codegen/generate.py", "--check")
 
 
 @nox.session(python=False)

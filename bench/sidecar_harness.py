@@ -94,7 +94,7 @@ class Sidecar:
 
     @property
     def pid(self) -> int:
-        server = self.client._server  # noqa: SLF001 -- pygls keeps the process private
+        server = self.client._server
         assert server is not None
         return int(server.pid)
 
@@ -104,7 +104,7 @@ class Sidecar:
         await self.client.start_io(
             sys.executable, "-m", "taskyard", "serve", env=self.env, cwd=str(self.base)
         )
-        server = self.client._server  # noqa: SLF001
+        server = self.client._server
         assert server is not None and server.stderr is not None
         # The sidecar logs to stderr; an unread pipe would fill up and stall it.
         self._stderr_job = asyncio.create_task(self._drain(server.stderr))
@@ -125,7 +125,7 @@ class Sidecar:
 
     async def stop(self) -> None:
         """Shut down politely; kill the process if it does not exit within a few seconds."""
-        server = self.client._server  # noqa: SLF001
+        server = self.client._server
         if server is None or server.returncode is not None:
             return
         with contextlib.suppress(Exception):
@@ -182,6 +182,16 @@ class Sidecar:
             for ts, method, params in self.notes[after:]
             if method == "taskyard/tasks/didChange" and params["task"]["id"] == task_id
         ]
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile by nearest rank (as the bridge benchmarks compute it)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def report(name: str, value: str, target: str) -> None:
+    print(f"  {name:<58} {value:>20}   target {target}", flush=True)
 
 
 # --- /proc -------------------------------------------------------------------------------------
