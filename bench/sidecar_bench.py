@@ -20,10 +20,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.sidecar_harness import Sidecar, kill_leftovers, pct, report
+from bench.sidecar_live import bench_live
 from taskyard.services.store import MessageRecord, TaskRecord, TaskStore
-
-from .sidecar_harness import Sidecar, kill_leftovers, pct, report
-from .sidecar_live import bench_live
 
 STORED_TASKS = 1_000
 LOG_MESSAGES = 10_000
@@ -115,7 +114,11 @@ async def bench_list(sidecar: Sidecar, calls: int) -> None:
             f"{statistics.median(times):.2f} ms",
             "-",
         )
-        report(f"  limit {limit}, p95 / max", f"{pct(times, 0.95):.2f} / {max(times):.1f} ms", "p95 <= 5 ms")
+        report(
+            f"  limit {limit}, p95 / max",
+            f"{pct(times, 0.95):.2f} / {max(times):.1f} ms",
+            "p95 <= 5 ms",
+        )
 
 
 async def bench_logs(sidecar: Sidecar, task_id: str, calls: int) -> None:

@@ -58,8 +58,11 @@ def sidecar_env(base: Path, demo_speed: str) -> dict[str, str]:
 class Sidecar:
     """One sidecar process and its client; ``notes`` holds every notification received."""
 
-    def __init__(self, base: Path, *, demo_speed: str = "20") -> None:
+    def __init__(
+        self, base: Path, *, demo_speed: str = "20", command: list[str] | None = None
+    ) -> None:
         self.base = base
+        self.command = command or [sys.executable, "-m", "taskyard", "serve"]
         self.data = base / "data"
         self.workspace = base / "editor-workspace"
         self.env = sidecar_env(base, demo_speed)
@@ -101,9 +104,7 @@ class Sidecar:
     async def start(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
         self.workspace.mkdir(parents=True, exist_ok=True)
-        await self.client.start_io(
-            sys.executable, "-m", "taskyard", "serve", env=self.env, cwd=str(self.base)
-        )
+        await self.client.start_io(*self.command, env=self.env, cwd=str(self.base))
         server = self.client._server
         assert server is not None and server.stderr is not None
         # The sidecar logs to stderr; an unread pipe would fill up and stall it.
@@ -137,7 +138,7 @@ class Sidecar:
             server.kill()
             await server.wait()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.client.stop(), 5)
+            await asyncio.wait_for(self.client.stop(), 5)  # type: ignore[no-untyped-call]
         if self._stderr_job is not None:
             await asyncio.gather(self._stderr_job, return_exceptions=True)
 
@@ -159,14 +160,18 @@ class Sidecar:
         pred: Callable[[dict[str, Any]], bool],
         after: int = 0,
         timeout: float = 30.0,
-    ) -> Note:
-        """The first notification of ``method`` from position ``after`` on that ``pred`` accepts."""
+    ) -> tuple[int, float, dict[str, Any]]:
+        """The first ``method`` notification from position ``after`` on that ``pred`` accepts.
+
+        Returns its position in :attr:`notes`, the time it arrived and its params.
+        """
         end = time.monotonic() + timeout
         seen = after
         while True:
-            for note in self.notes[seen:]:
-                if note[1] == method and pred(note[2]):
-                    return note
+            for pos in range(seen, len(self.notes)):
+                ts, name, params = self.notes[pos]
+                if name == method and pred(params):
+                    return pos, ts, params
             seen = len(self.notes)
             left = end - time.monotonic()
             if left <= 0:
@@ -227,7 +232,8 @@ def _parents() -> dict[int, int]:
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError):
                 stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry.name)] = int(stat[1])
+                if stat[0] != "Z":  # an exited process that init has not reaped yet
+                    parents[int(entry.name)] = int(stat[1])
     return parents
 
 

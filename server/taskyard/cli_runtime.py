@@ -9,6 +9,7 @@ place that turns outcomes into exit codes:
     1    a domain error (``taskyard: error: <message>``; JSON mode adds ``{"error": …}``)
     2    a usage error (argparse, or a flag combination the parser cannot express)
     130  interrupted with Ctrl-C
+    141  stdout was closed early (``| head``), as for a process killed by SIGPIPE
 
 Anything else is a bug: one line with a reference on stderr, the traceback in ``cli.log``.
 """
@@ -18,11 +19,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from taskyard.app import Services, build_services, data_dir
 from taskyard.cli_events import Follower, settle
@@ -36,6 +38,7 @@ log = logging.getLogger("taskyard.cli")
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 class CliError(Exception):
@@ -46,6 +49,10 @@ class CliError(Exception):
         self.message = message
         self.kind = kind
         self.exit_code = exit_code
+
+
+class Interrupted(Exception):
+    """Ctrl-C while the CLI waited for the user's answer at a prompt."""
 
 
 def usage_error(message: str) -> CliError:
@@ -78,7 +85,7 @@ class Context:
             self._services = await build_services(
                 self.follower, workspace=self.workspace, watch=watch
             )
-            await settle(self._services)
+            await settle(self._services, self.follower)
         return self._services
 
     async def catalog(self) -> TemplateCatalog:
@@ -110,9 +117,14 @@ def run(args: argparse.Namespace) -> int:
     ctx = Context(args, out)
     try:
         return asyncio.run(_run(handler, ctx))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         out.note(getattr(args, "interrupted_note", None) or "interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`): stay quiet, and keep Python's exit-time flush of
+        # stdout from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except BaseException as exc:  # the last line of defence: no traceback ever reaches a user
         return report(exc, out, log_file)
 
@@ -182,11 +194,23 @@ def confirm(question: str, *, yes: bool, action: str) -> None:
             f"refusing to {action} without confirmation: stdin is not a terminal; pass -y/--yes",
             "confirmationRequired",
         )
-    answer = input(f"{question} [y/N] ").strip().lower()
+    answer = ask(lambda: input(f"{question} [y/N] ")).strip().lower()
     if answer not in ("y", "yes"):
         raise CliError("cancelled", "cancelled")
 
 
-def handler_args(**kwargs: Any) -> dict[str, Any]:
-    """``set_defaults`` values for a subcommand: its handler and how it uses the services."""
-    return kwargs
+def ask(prompt: Callable[[], str]) -> str:
+    """Run a blocking terminal prompt so that Ctrl-C ends it at once.
+
+    asyncio's own SIGINT handler only cancels the main task, which a blocking ``input`` never
+    notices; the default handler raises in the prompt itself.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return prompt()
+    except EOFError:  # Ctrl-D answers "no"
+        return ""
+    except KeyboardInterrupt:
+        raise Interrupted from None
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -28,6 +28,7 @@ from .openapi import openapi_document
 from .supervisor import AgentBusy, Bridge
 from .typist import DeliveryError
 
+SIGNAL_PATHS = ("/taskyard/signal", "/taskyard/hook")  # what the hooks' own token may reach
 SSE_HEADERS = {"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -54,7 +55,7 @@ def token_check(token: str, signal_token: Callable[[], str]) -> Callable[[Reques
         given = header[7:].strip() if header[:7].lower() == "bearer " else ""
         if given and hmac.compare_digest(given.encode(), token.encode()):
             return
-        is_signal = request.path == "/taskyard/signal" and bool(given)
+        is_signal = request.path in SIGNAL_PATHS and bool(given)
         if is_signal and hmac.compare_digest(given.encode(), signal_token().encode()):
             return
         detail = "missing bearer token" if not given else "invalid bearer token"
@@ -191,6 +192,13 @@ def _taskyard_routes(
             raise HttpError(422, str(exc)) from None
         return json_response({"ok": True, "state": produced})
 
+    async def hook(request: Request) -> Response:
+        # An agent's HTTP hook posts its raw event; an empty 200 tells it to carry on as usual.
+        payload = _body_object(request)
+        bridge.signal({"source": "hook", "event": payload.get("hook_event_name", ""),
+                       "payload": payload})
+        return Response(b"", status=200)
+
     async def interrupt(_: Request) -> Response:
         await _agent_io(bridge.interrupt())
         return json_response({"ok": True})
@@ -208,6 +216,7 @@ def _taskyard_routes(
         ("POST", "/taskyard/queue", queue_add),
         ("DELETE", "/taskyard/queue/{id}", queue_cancel),
         ("POST", "/taskyard/signal", signal),
+        ("POST", "/taskyard/hook", hook),
         ("POST", "/taskyard/interrupt", interrupt),
         ("POST", "/taskyard/shutdown", stop),
     ]

@@ -16,7 +16,18 @@ import sys
 from typing import Any
 
 HOOK_SCRIPT = r'''"""Taskyard hook: forward one agent event to the bridge. Always exits 0."""
-import json, os, sys, urllib.request
+import json, os, socket, sys
+
+def post(url, token, body):
+    # A raw socket, not urllib: importing urllib (and ssl with it) costs ~80 ms per hook.
+    hostport = url.split("://", 1)[-1].split("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    head = ("POST /taskyard/signal HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+            % (hostport, token, len(body)))
+    with socket.create_connection((host or "127.0.0.1", int(port or 80)), timeout=2) as sock:
+        sock.sendall(head.encode() + body)
+        sock.recv(64)
 
 def main():
     url, token = os.environ.get("TASKYARD_BRIDGE_URL"), os.environ.get("TASKYARD_SIGNAL_TOKEN")
@@ -31,13 +42,7 @@ def main():
     event = payload.get("hook_event_name", "") if kind == "hook" else kind
     body = json.dumps({"source": "hook" if kind == "hook" else "notification",
                        "event": event, "payload": payload}).encode()
-    req = urllib.request.Request(url.rstrip("/") + "/taskyard/signal", data=body, method="POST",
-                                 headers={"Content-Type": "application/json",
-                                          "Authorization": "Bearer " + token})
-    try:
-        urllib.request.urlopen(req, timeout=2).read()
-    except Exception:
-        pass
+    post(url, token, body)
 
 try:
     main()
@@ -74,11 +79,20 @@ def hook_command(script: str, *args: str, python: str = "") -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def claude_settings(command: str) -> dict[str, Any]:
-    """Claude Code settings registering ``command`` for every event the bridge listens to."""
+def claude_settings(command: str, bridge_url: str) -> dict[str, Any]:
+    """Claude Code settings sending every event the bridge listens to straight to the bridge.
+
+    Claude posts HTTP hooks itself (no process to start: a few ms instead of tens), with the
+    signal token interpolated from its environment, so the token is never written to disk.
+    ``SessionStart`` cannot be an HTTP hook in Claude Code, so it runs the command hook.
+    """
+    http = {"type": "http", "url": bridge_url.rstrip("/") + "/taskyard/hook", "timeout": 5,
+            "headers": {"Authorization": "Bearer $TASKYARD_SIGNAL_TOKEN"},
+            "allowedEnvVars": ["TASKYARD_SIGNAL_TOKEN"]}
     hooks: dict[str, Any] = {}
     for event in CLAUDE_HOOK_EVENTS:
-        entry: dict[str, Any] = {"hooks": [{"type": "command", "command": command, "timeout": 5}]}
+        hook = {"type": "command", "command": command, "timeout": 5}
+        entry: dict[str, Any] = {"hooks": [hook if event == "SessionStart" else http]}
         if event in _WITH_MATCHER:
             entry["matcher"] = "*"
         hooks[event] = [entry]

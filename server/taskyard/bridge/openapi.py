@@ -256,6 +256,13 @@ def openapi_document() -> dict[str, Any]:
                 {"application/json": {"schema": _ref("Signal")}},
             )
         },
+        "/taskyard/hook": {
+            "post": _op(
+                "An agent's own hook event, posted as is (Claude Code HTTP hooks)",
+                {"description": "Accepted (empty body: the agent carries on)"},
+                {"application/json": {"schema": {"type": "object"}}},
+            )
+        },
         "/taskyard/interrupt": {
             "post": _op("Interrupt the agent (its interrupt keys)", _json(_ref("OkResponse")))
         },

@@ -148,7 +148,8 @@ class StateTracker:
     # -- signals ---------------------------------------------------------------------------
 
     def screen(self, reading: ScreenReading, changed_at: float, stable: bool) -> None:
-        if reading.kind is ScreenKind.READY:
+        if reading.kind is ScreenKind.READY or (stable and self._idle_on_stable):
+            # A custom agent has no prompt to recognise: its first quiet screen is "ready".
             self.ready_seen = True
         self._screen = ScreenFacts(reading, changed_at, stable)
         self._update()

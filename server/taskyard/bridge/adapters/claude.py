@@ -73,7 +73,7 @@ class ClaudeAdapter(Adapter):
             os.path.join(home, ".claude.json"), ctx.workdir, ctx.env.get("ANTHROPIC_API_KEY", "")
         )
         settings = os.path.join(ctx.runtime_dir, "claude-settings.json")
-        hooks.write_json(settings, hooks.claude_settings(ctx.hook_command))
+        hooks.write_json(settings, hooks.claude_settings(ctx.hook_command, ctx.bridge_url))
         argv += ["--settings", settings]
         notes = [f"claude hooks registered in {settings}"]
         if not _SESSION_FLAGS.intersection(argv):
@@ -115,11 +115,14 @@ class ClaudeAdapter(Adapter):
 
     def transcript_reply(self, payload: Mapping[str, Any]) -> str | None:
         path = payload.get("transcript_path")
-        turn = last_assistant_text(str(path)) if path else None
-        if turn:
-            return turn
-        text = payload.get("last_assistant_message")
-        return text if isinstance(text, str) and text.strip() else None
+        turn = last_assistant_text(str(path)) or "" if path else ""
+        last = payload.get("last_assistant_message")
+        last = last.strip() if isinstance(last, str) else ""
+        # The Stop hook can arrive before Claude has flushed the final message to the
+        # transcript: the payload's copy of it completes the turn.
+        if last and not turn.rstrip().endswith(last):
+            turn = f"{turn}\n\n{last}" if turn else last
+        return turn or None
 
 
 def last_assistant_text(path: str) -> str | None:
