@@ -195,9 +195,10 @@ def bench_idle_cpu(base: Path, seconds: float) -> None:
         proc.wait_state("idle")
         time.sleep(1.0)
         poller = subprocess.Popen([sys.executable, "-c", POLLER, str(seconds)])
-        c0, p0, t0 = cpu_seconds(proc.proc.pid), cpu_seconds(poller.pid), time.monotonic()
+        pids = [proc.proc.pid, proc.state()["pid"]]  # the bridge and its agent
+        c0, p0, t0 = sum(map(cpu_seconds, pids)), cpu_seconds(poller.pid), time.monotonic()
         time.sleep(seconds)
-        bridge_cpu = cpu_seconds(proc.proc.pid) - c0
+        bridge_cpu = sum(map(cpu_seconds, pids)) - c0
         poll_cpu = cpu_seconds(poller.pid) - p0
         elapsed = time.monotonic() - t0
         poller.wait()

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from taskyard.errors import (
     InvalidParametersError,
@@ -28,7 +28,6 @@ from taskyard.protocol import (
     LogLine,
     Task,
     TaskIdentity,
-    TaskMessage,
     TasksCreateParams,
     TasksListParams,
     TasksListResult,
@@ -42,32 +41,17 @@ from taskyard.services.names import NameGenerator, is_valid_name
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import Change, MessageRecord, TaskRecord, TaskStore
 from taskyard.services.templates import TemplateCatalog
-from taskyard.workspaces.base import WorkspaceProvider, WorkspaceSpec
+from taskyard.workspaces.base import WorkspaceProvider
 
+from .task_events import Progress, TaskEvents, no_progress
 from .task_monitor import TaskMonitor
 from .task_status import derive_status
 from .task_views import message_view, task_view
+from .task_workspace import provider_name, reconciled, workspace_spec
+
+__all__ = ["Progress", "TaskEvents", "TaskService"]
 
 log = logging.getLogger(__name__)
-
-
-class Progress(Protocol):
-    """Reports the steps of a long operation; ``done=True`` on its last call."""
-
-    def __call__(self, message: str, done: bool = False) -> None: ...
-
-
-def _no_progress(message: str, done: bool = False) -> None:
-    return None
-
-
-class TaskEvents(Protocol):
-    """Where the engine announces changes (the JSON-RPC layer, or the CLI)."""
-
-    def task_changed(self, task: Task) -> None: ...
-    def task_deleted(self, task_id: str, name: str) -> None: ...
-    def message_changed(self, task_id: str, message: TaskMessage) -> None: ...
-    def log_appended(self, task_id: str, lines: list[LogLine]) -> None: ...
 
 
 class TaskService:
@@ -126,19 +110,7 @@ class TaskService:
         if reality == "running" and ws.get("status") == "running":
             self._follow(record.id)
             return
-        new_ws = {**ws, "status": "stopped" if reality != "missing" else "failed", "pid": None}
-        error = (
-            None
-            if reality != "missing"
-            else {"kind": "workspaceFailure", "message": "the workspace disappeared"}
-        )
-        if ws.get("status") in ("creating", "starting"):
-            new_ws["status"] = "failed"
-            error = {
-                "kind": "workspaceFailure",
-                "message": "start-up was interrupted (the sidecar stopped); resume to retry",
-            }
-        status = derive_status(new_ws["status"], "lost", None)
+        new_ws, status, error = reconciled(ws, reality)
         await self.store.update_task(record.id, workspace=new_ws, status=status, error=error)
         await self._announce(record.id)
 
@@ -246,7 +218,7 @@ class TaskService:
             prompt=params.prompt,
             status="pending",
             workspace={
-                "provider": self._provider_name(spec.template.workspace.provider),
+                "provider": provider_name(spec.template.workspace.provider, set(self.providers)),
                 "status": "pending",
             },
             agent_type=spec.template.agent.type,
@@ -317,7 +289,7 @@ class TaskService:
                 f"task {record.name!r} is {record.status}; only a running task can be paused",
                 status=record.status,
             )
-        step = progress or _no_progress
+        step = progress or no_progress
         step("Saving a snapshot of the conversation")
         monitor = self.monitors.pop(record.id, None)
         if monitor is not None:
@@ -361,7 +333,7 @@ class TaskService:
 
     async def _bring_up(self, task_id: str, progress: Progress | None, create: bool) -> None:
         """Create (or restart) the workspace and its bridge, logging every step."""
-        step = progress or _no_progress
+        step = progress or no_progress
         record = await self.resolve(task_id)
 
         def sink(stream: str, text: str) -> None:
@@ -369,7 +341,7 @@ class TaskService:
             step(text)
 
         try:
-            spec = await self._workspace_spec(record)
+            spec = await workspace_spec(self.catalog, self.secrets, record, self.source_repo)
             await self._set_workspace(task_id, "creating" if create else "starting")
             provider = self._provider(record)
             if create:
@@ -395,27 +367,6 @@ class TaskService:
                 error={"kind": err.kind if err else "workspaceFailure", "message": message},
             )
             await self._announce(task_id)
-
-    async def _workspace_spec(self, record: TaskRecord) -> WorkspaceSpec:
-        spec = self.catalog.spec(record.template).render(record.parameters)
-        tpl = spec.template
-        env = await self.secrets.resolve_env(spec.env_spec())
-        for value in env.values():
-            self.secrets.redactor.add(value)
-        return WorkspaceSpec(
-            task_id=record.id,
-            agent_type=tpl.agent.type,
-            argv=[*(spec.command or []), *tpl.agent.extra_args],
-            env=env,
-            initial_prompt=record.prompt,
-            setup_script=tpl.workspace.setup_script or "",
-            repo=tpl.workspace.repo,
-            source_repo=self.source_repo,
-            image=tpl.workspace.image,
-            dockerfile=str(spec.dockerfile) if spec.dockerfile else None,
-            workdir=tpl.workspace.workdir,
-            preview_port=tpl.workspace.preview_port,
-        )
 
     def _follow(self, task_id: str) -> None:
         if task_id in self.monitors:
@@ -484,11 +435,6 @@ class TaskService:
             record = await self.store.get_task(change.task_id)
             if record and record.workspace.get("status") == "running":
                 self._follow(record.id)
-
-    def _provider_name(self, wanted: str) -> str:
-        if wanted in ("auto", "") or wanted not in self.providers:
-            return "docker" if "docker" in self.providers and wanted != "local" else "local"
-        return wanted
 
     def _provider(self, record: TaskRecord) -> WorkspaceProvider:
         return self.providers[record.workspace.get("provider", "local")]

@@ -1,0 +1,68 @@
+"""The bridge between a task's template and its workspace: what to start, and what it became.
+
+Pure helpers for :mod:`.tasks`: the :class:`WorkspaceSpec` a template renders to (secrets
+resolved here, at start, and never stored), which provider a template asks for, and how a
+workspace record is corrected after the sidecar finds it in a different state than recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taskyard.services.secrets import SecretStore
+from taskyard.services.store import TaskRecord
+from taskyard.services.templates import TemplateCatalog
+from taskyard.workspaces.base import WorkspaceSpec
+
+from .task_status import derive_status
+
+
+async def workspace_spec(
+    catalog: TemplateCatalog, secrets: SecretStore, record: TaskRecord, source_repo: str | None
+) -> WorkspaceSpec:
+    """The template rendered with the task's parameter values, its secrets resolved."""
+    spec = catalog.spec(record.template).render(record.parameters)
+    tpl = spec.template
+    env = await secrets.resolve_env(spec.env_spec())
+    for value in env.values():
+        secrets.redactor.add(value)
+    return WorkspaceSpec(
+        task_id=record.id,
+        agent_type=tpl.agent.type,
+        argv=[*(spec.command or []), *tpl.agent.extra_args],
+        env=env,
+        initial_prompt=record.prompt,
+        setup_script=tpl.workspace.setup_script or "",
+        repo=tpl.workspace.repo,
+        source_repo=source_repo,
+        image=tpl.workspace.image,
+        dockerfile=str(spec.dockerfile) if spec.dockerfile else None,
+        workdir=tpl.workspace.workdir,
+        preview_port=tpl.workspace.preview_port,
+    )
+
+
+def provider_name(wanted: str, available: set[str]) -> str:
+    """``auto`` means Docker when an engine answered (its provider is registered), else local."""
+    if wanted in available and wanted != "auto":
+        return wanted
+    return "docker" if "docker" in available and wanted != "local" else "local"
+
+
+def reconciled(workspace: dict[str, Any], reality: str) -> tuple[dict[str, Any], str, Any]:
+    """(workspace, status, error) for a workspace recorded as up that is not, in fact, running.
+
+    A stopped bridge left its state file: the task is honestly paused and can be resumed. A
+    vanished folder or a start-up cut short is an error the user can retry by resuming.
+    """
+    ws = {**workspace, "status": "stopped" if reality == "stopped" else "failed", "pid": None}
+    error = None
+    if reality != "stopped":
+        error = {"kind": "workspaceFailure", "message": "the workspace disappeared"}
+    if workspace.get("status") in ("creating", "starting"):
+        ws["status"] = "failed"
+        error = {
+            "kind": "workspaceFailure",
+            "message": "start-up was interrupted (the sidecar stopped); resume to retry",
+        }
+    return ws, derive_status(ws["status"], "lost", None), error
