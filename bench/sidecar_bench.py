@@ -14,6 +14,7 @@ Latencies are round trips as the client sees them, JSON parsing on both sides in
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -173,7 +174,9 @@ async def run(quick: bool) -> None:
 
 
 def main(quick: bool = False) -> None:
-    print("Sidecar benchmarks")
+    # Other work on the machine skews every figure here; the load average says how much.
+    print(f"Sidecar benchmarks (load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores)")
     t0 = time.monotonic()
     asyncio.run(run(quick))
-    print(f"  (sidecar benchmarks took {time.monotonic() - t0:.0f} s)")
+    took, load = time.monotonic() - t0, os.getloadavg()[0]
+    print(f"  (sidecar benchmarks took {took:.0f} s; load average {load:.1f} at the end)")

@@ -7,6 +7,7 @@ argparse does, so that every error the CLI prints starts the same way.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any, NoReturn
 
 from taskyard.cli_output import PROG
@@ -17,7 +18,7 @@ class CliParser(argparse.ArgumentParser):
     """argparse with the CLI's error line."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage()
+        self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{PROG}: error: {message}\n")
 
 

@@ -31,10 +31,9 @@ from taskyard.demo_env import (
     docker_reachable,
     make_repo,
     provider_text,
-    remove_tree,
+    release,
     sidecar_command,
     sidecar_env,
-    stop_bridges,
 )
 from taskyard.demo_out import Out, describe_parameter, plain, short, size
 
@@ -101,7 +100,7 @@ class Demo:
         else:
             kept = "temporary, kept (--keep)" if self.args.keep else "temporary; --keep keeps it"
         out.line("data", f"{self.data}  ({kept})")
-        out.line("editor", f"{self.repo}  ({make_repo(self.repo)})")
+        out.line("editor", f"{self.repo}  ({await asyncio.to_thread(make_repo, self.repo)})")
         out.line("start", shlex.join(self.sidecar.command) + "  (JSON-RPC over stdio)")
         began = time.monotonic()
         result = await self.sidecar.start(self.repo)
@@ -181,8 +180,7 @@ class Demo:
         await self.send(FOLLOW_UP)
 
         def busy() -> bool:
-            asked = feed.user_message(FOLLOW_UP)
-            return asked is not None and feed.state == "working" and feed.state_tick >= asked.tick
+            return feed.user_message(FOLLOW_UP) is not None and feed.state == "working"
 
         await feed.wait(busy, f"the agent to start on {FOLLOW_UP!r}", 20)
         queued_at = time.monotonic()
@@ -207,8 +205,7 @@ class Demo:
         await self.send(LONG)
 
         def sleeping() -> bool:
-            asked = feed.user_message(LONG)
-            return asked is not None and feed.state == "working" and feed.state_tick >= asked.tick
+            return feed.user_message(LONG) is not None and feed.state == "working"
 
         await feed.wait(sleeping, "the agent to start sleeping", 20)
         await asyncio.sleep(1.0)  # let it visibly work for a moment
@@ -297,8 +294,10 @@ class Demo:
             await self.call("taskyard/tasks/pause", {"task": task_id}, 30)
             await self.feed.wait(lambda: self.feed.status == "paused", "the task to pause", 20)
             folder = self.feed.task["workspace"].get("path")
-            out.ok("kept", f"task {self.task['name']}, paused; its files: {folder}")
+            name = self.task["name"]
+            out.ok("kept", f"task {name}, paused; its files: {folder}")
             out.detail(f"kept too: the data folder {self.data} and the editor folder {self.repo}")
+            out.detail(f"resume it: TASKYARD_DATA_DIR={self.data} taskyard task resume {name}")
         else:
             # Until didDelete, the sidecar reports the bridge's teardown (it re-follows the task
             # and sees the agent exit); a view drops the task at didDelete, so the demo too.
@@ -327,18 +326,14 @@ class Demo:
         task_id = self.task.get("id")
         alive = self.sidecar.returncode is None
         if failed and task_id and alive and not self.deleted and not self.args.keep:
+            self.feed.muted = True
             with contextlib.suppress(DemoError):  # the bridges are stopped below regardless
                 await self.call("taskyard/tasks/delete", {"task": task_id}, 15)
                 self.deleted = True
         await self.sidecar.stop()
         if not self.args.keep:
-            # Only our task's bridge in a folder the user chose; every bridge in our own folder.
-            ids = [task_id] if task_id else None if self.temp_data else []
-            for pid in stop_bridges(self.data, ids):
+            for pid in release(self.data, self.temp_data, self.repo, task_id):
                 self.out.detail(f"stopped a leftover agent bridge (pid {pid})", "yellow")
-            if self.temp_data:
-                remove_tree(self.data)
-            remove_tree(self.repo)
         elif failed:
             self.out.detail(f"kept for inspection: {self.data} and {self.repo}")
 
@@ -352,35 +347,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="taskyard demo",
         description="Run a task with Taskyard's demo agent through the real sidecar.",
     )
-    parser.add_argument(
-        "--data-dir", type=Path, help="Taskyard data folder (default: a fresh temporary one)"
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the data folder, the repository and the task"
-    )
-    parser.add_argument(
-        "--logs",
-        type=Path,
-        default=Path("taskyard-demo-logs.md"),
-        metavar="PATH",
-        help="where to save the task's logs (default: ./taskyard-demo-logs.md)",
-    )
+    add = parser.add_argument
+    add("--data-dir", type=Path, help="Taskyard data folder (default: a fresh temporary one)")
+    add("--keep", action="store_true", help="keep the data folder, the repository and the task")
+    add("--logs", type=Path, default=Path("taskyard-demo-logs.md"), metavar="PATH",
+        help="where to save the task's logs (default: ./taskyard-demo-logs.md)")  # fmt: skip
     # For tests: a sidecar command that fails shows the failure path.
-    parser.add_argument("--server-command", help=argparse.SUPPRESS)
+    add("--server-command", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 async def run(args: argparse.Namespace, out: Out) -> int:
     demo = Demo(args, out)
     error: DemoError | None = None
+    completed = False
     try:
         await demo.run()
+        completed = True
     except DemoError as exc:
         error = exc
+    except BrokenPipeError:
+        error = DemoError("the output was closed (broken pipe)")
     except Exception as exc:  # the demo promises a message, never a traceback
         error = DemoError(f"unexpected {type(exc).__name__}: {exc}", demo.sidecar.tail())
-    finally:
-        await demo.cleanup(failed=error is not None)
+    finally:  # also on Ctrl-C, which cancels this coroutine
+        try:
+            await demo.cleanup(failed=not completed)
+        except Exception as exc:  # reported, but it must not hide the outcome behind a traceback
+            out.detail(f"clean-up failed: {type(exc).__name__}: {exc}", "yellow")
     if error is not None:
         out.error(error.message, error.detail)
         return 1

@@ -83,7 +83,7 @@ def provider_text(provider: str, docker: bool) -> str:
         return "Docker container"
     if not docker:
         return "local workspace (Docker not reachable)"
-    return "local workspace (Docker is reachable, but the sidecar chose the local provider)"
+    return "local workspace (Docker is reachable, but the sidecar did not use it)"
 
 
 def stop_bridges(data_dir: Path, task_ids: list[str] | None) -> list[int]:
@@ -122,6 +122,19 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def release(data: Path, temporary: bool, repo: Path, task_id: str | None) -> list[int]:
+    """Stop what a run left running and remove its temporary folders; the pids stopped.
+
+    In a data folder the demo made, every bridge is ours and the folder goes; in one the user
+    chose, only our task's bridge is stopped and the folder stays.
+    """
+    stopped = stop_bridges(data, None if temporary else [task_id] if task_id else [])
+    if temporary:
+        remove_tree(data)
+    remove_tree(repo)
+    return stopped
 
 
 def remove_tree(path: Path) -> None:

@@ -60,6 +60,7 @@ class Out:
         if color is None:
             color = self.stream.isatty() and not os.environ.get("NO_COLOR")
         self.color = color
+        self.broken = False
         self.t0 = time.monotonic()
 
     def elapsed(self) -> float:
@@ -72,12 +73,21 @@ class Out:
         return f"\x1b[{codes}m{text}\x1b[0m"
 
     def _write(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)  # flushed: CI shows lines as they happen
+        if self.broken:
+            return
+        try:
+            print(text, file=self.stream, flush=True)  # flushed: CI shows lines as they happen
+        except BrokenPipeError:
+            # The reader left (`| head`): lines are dropped from now on, so clean-up still runs;
+            # the next section raises, which ends the demo.
+            self.broken = True
 
     def title(self, text: str) -> None:
         self._write(self.paint(text, "bold"))
 
     def section(self, text: str) -> None:
+        if self.broken:
+            raise BrokenPipeError("the demo's output was closed")
         self._write("")
         self._write(self.paint(f"== {text}", "bold blue"))
 

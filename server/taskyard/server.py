@@ -142,6 +142,8 @@ def workspace_of(params: types.InitializeParams) -> Path | None:
 def create_server(setup: Callable[[TaskyardServer], None] | None = None) -> TaskyardServer:
     from taskyard.handlers import register
 
+    # pygls logs every message body at INFO: prompts and replies do not belong in the log.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
     server = TaskyardServer()
 
     @server.feature(types.INITIALIZED)

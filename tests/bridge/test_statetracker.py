@@ -8,7 +8,14 @@ import time
 import pytest
 
 from taskyard.bridge.model import AgentState, ScreenKind, ScreenReading, SignalSource
-from taskyard.bridge.statetracker import Evidence, Inputs, ScreenFacts, StateTracker, derive
+from taskyard.bridge.statetracker import (
+    Evidence,
+    Inputs,
+    ScreenFacts,
+    StateTracker,
+    derive,
+    steady_text,
+)
 
 W = 2.0
 READY = ScreenReading(ScreenKind.READY)
@@ -240,6 +247,31 @@ CASES = [
         id="exit-beats-everything",
     ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "steady"),
+    [
+        pytest.param("✢ Sleeping… (1s · esc to interrupt)", "Sleeping…", id="demo-spinner"),
+        pytest.param("✽ Forging… (3s · ↓ 20 tokens)", "Forging…", id="claude-spinner"),
+        pytest.param("Do you want to delete x?", "Do you want to delete x?", id="question"),
+    ],
+)
+def test_spinner_frames_read_as_one_message(text: str, steady: str) -> None:
+    assert steady_text(text) == steady
+
+
+def test_older_evidence_for_the_same_state_does_not_rewind() -> None:
+    previous = ev(AgentState.WORKING, SignalSource.SCREEN, 5.0, "Sleeping…")
+    inputs = Inputs(
+        now=6.0,
+        window=W,
+        idle_on_stable=False,
+        ready_seen=True,
+        screen=facts(UNKNOWN, 5.5),
+        external=ev(AgentState.WORKING, SignalSource.API, 1.0),
+    )
+    assert derive(inputs, previous) == previous
 
 
 @pytest.mark.parametrize(("inputs", "state", "source"), CASES)

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that would change what the CLI does: real API keys (task naming calls Claude when
 # one is set) and secrets from the developer's environment.
-SCRUBBED = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY")
+SCRUBBED = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "PYTHONDONTWRITEBYTECODE")
+# Each run is a fresh interpreter: without cached bytecode every one would compile ~400
+# modules again (about a third of a second). The cache lives outside the repository.
+PYCACHE = Path(tempfile.gettempdir()) / "taskyard-cli-tests-pycache"
 
 
 @attrs.frozen
@@ -66,6 +70,7 @@ class Cli:
             XDG_CONFIG_HOME=str(self.config),
             TASKYARD_DEMO_SPEED="5",
             PYTHONPATH=str(ROOT / "server"),
+            PYTHONPYCACHEPREFIX=str(PYCACHE),
         )
         env.update(extra or {})
         return env

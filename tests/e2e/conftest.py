@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_lsp
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient as PyglsClient
@@ -24,6 +26,7 @@ from pytest_lsp.client import make_test_lsp_client
 
 from taskyard.protocol import METHODS, NOTIFICATIONS
 from taskyard.rpc import RawJson, RawNotification, RawRequest, RawResponse
+from tests.processes import stop_bridges_under
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,6 +110,15 @@ def make_client() -> PyglsClient:
 
 DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-data-"))
 WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-ws-"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leftover_bridges() -> Iterator[None]:
+    """Bridges outlive sidecars by design; after the e2e run none may outlive the tests."""
+    yield
+    for folder in (DATA, WORKSPACE, *Path(tempfile.gettempdir()).glob("taskyard-e2e-*")):
+        stop_bridges_under(folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def server_config(data: Path = DATA) -> ClientServerConfig:

@@ -195,8 +195,9 @@ def _taskyard_routes(
     async def hook(request: Request) -> Response:
         # An agent's HTTP hook posts its raw event; an empty 200 tells it to carry on as usual.
         payload = _body_object(request)
-        bridge.signal({"source": "hook", "event": payload.get("hook_event_name", ""),
-                       "payload": payload})
+        bridge.signal(
+            {"source": "hook", "event": payload.get("hook_event_name", ""), "payload": payload}
+        )
         return Response(b"", status=200)
 
     async def interrupt(_: Request) -> Response:

@@ -86,9 +86,13 @@ def claude_settings(command: str, bridge_url: str) -> dict[str, Any]:
     signal token interpolated from its environment, so the token is never written to disk.
     ``SessionStart`` cannot be an HTTP hook in Claude Code, so it runs the command hook.
     """
-    http = {"type": "http", "url": bridge_url.rstrip("/") + "/taskyard/hook", "timeout": 5,
-            "headers": {"Authorization": "Bearer $TASKYARD_SIGNAL_TOKEN"},
-            "allowedEnvVars": ["TASKYARD_SIGNAL_TOKEN"]}
+    http = {
+        "type": "http",
+        "url": bridge_url.rstrip("/") + "/taskyard/hook",
+        "timeout": 5,
+        "headers": {"Authorization": "Bearer $TASKYARD_SIGNAL_TOKEN"},
+        "allowedEnvVars": ["TASKYARD_SIGNAL_TOKEN"],
+    }
     hooks: dict[str, Any] = {}
     for event in CLAUDE_HOOK_EVENTS:
         hook = {"type": "command", "command": command, "timeout": 5}

@@ -21,6 +21,7 @@ until newer evidence (a new user message, a hook) arrives.
 from __future__ import annotations
 
 import asyncio
+import re
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -71,7 +72,7 @@ def screen_evidence(inputs: Inputs) -> Evidence | None:
     facts = inputs.screen
     if facts is None:
         return None
-    kind, message = facts.reading.kind, facts.reading.message
+    kind, message = facts.reading.kind, steady_text(facts.reading.message)
     if kind is ScreenKind.PERMISSION:
         return Evidence(AgentState.NEEDS_INPUT, SignalSource.SCREEN, facts.changed_at, message)
     if kind is ScreenKind.BUSY:
@@ -91,6 +92,18 @@ def screen_evidence(inputs: Inputs) -> Evidence | None:
     return None
 
 
+_SPINNER_NOISE = re.compile(r"^\W+|\s*\([^)]*\)\s*$")
+
+
+def steady_text(message: str) -> str:
+    """A screen message without what animates (spinner glyph, elapsed time, token counts).
+
+    "✢ Sleeping… (1s · esc to interrupt)" and "✳ Sleeping… (2s · esc to interrupt)" are the
+    same news; announcing each frame would flood every client with identical states.
+    """
+    return _SPINNER_NOISE.sub("", message).strip()
+
+
 def derive(inputs: Inputs, previous: Evidence) -> Evidence:
     """The agent's state under the module's rules; ``previous`` stands when nothing is newer."""
     if inputs.exit is not None:
@@ -102,6 +115,8 @@ def derive(inputs: Inputs, previous: Evidence) -> Evidence:
     if not candidates:
         return previous
     newest = max(candidates, key=lambda e: (e.at, e.source is not SignalSource.SCREEN))
+    if newest.state is previous.state and newest.at < previous.at:
+        return previous  # older evidence for the same state adds nothing (and must not rewind)
     from_screen = newest.source in (SignalSource.SCREEN, SignalSource.STABILITY)
     if not inputs.ready_seen and from_screen and newest.state is not AgentState.NEEDS_INPUT:
         return replace(newest, state=AgentState.STARTING)

@@ -52,6 +52,7 @@ class TaskMonitor:
         self.link = "connecting"
         self.bridge_state: dict[str, Any] = {}
         self._pending: dict[int, MessageRecord] = {}
+        self._known: dict[int, str] = {}
         self._flush_task: asyncio.Task[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
@@ -75,6 +76,8 @@ class TaskMonitor:
             if record is None or record.deleted or record.workspace.get("status") != "running":
                 return
             client = self._provider(record.workspace).client(record.workspace)
+            # The bridge replays the whole conversation on connect: only changes are news.
+            self._known = {m.id: m.content for m in await self._store.messages(self.task_id)}
             try:
                 async for name, data in client.events():
                     if self.link != "connected":
@@ -126,6 +129,9 @@ class TaskMonitor:
             self.bridge_state = data
             await self._set_status()
         elif name == "message_update":
+            if self._known.get(int(data["id"])) == data["message"]:
+                return
+            self._known[int(data["id"])] = data["message"]
             record = MessageRecord(
                 task_id=self.task_id,
                 id=int(data["id"]),

@@ -21,6 +21,7 @@ WORKSPACE_LAYER = {
     "failed": "error",
     "stopping": "paused",
     "stopped": "paused",
+    "deleting": "unknown",
     "deleted": "unknown",
 }
 WIRE_STATES = {"working", "idle", "needs_input", "complete", "failed"}

@@ -322,6 +322,10 @@ class TaskService:
         monitor = self.monitors.pop(record.id, None)
         if monitor is not None:
             await monitor.close()
+        # Not "running" any more before the bridge goes: no process follows a dying bridge.
+        await self.store.update_task(
+            record.id, workspace={**record.workspace, "status": "deleting"}
+        )
         with contextlib.suppress(Exception):
             await self._provider(record).delete(record.workspace)
         await self.store.delete_task(record.id)

@@ -1,0 +1,118 @@
+/**
+ * The extension's task model: the store fed by the sidecar's notifications, the full reload
+ * after each (re)start, and the few multi-step actions shared by the panel and the palette.
+ */
+
+import * as vscode from "vscode";
+import { displayKind } from "../core/presentation";
+import { TaskStore, logLinesFromJsonl } from "../core/store";
+import type { Task, TasksSendResult } from "../protocol/generated";
+import type { Sidecar } from "./sidecar";
+
+/** How long a send waits for a resumed task's agent to come back. */
+const RESUME_WAIT_MS = 120_000;
+
+export class TaskModel implements vscode.Disposable {
+  readonly store = new TaskStore();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly reloadEmitter = new vscode.EventEmitter<void>();
+  /** The list was replaced after the sidecar (re)started. */
+  readonly onDidReload = this.reloadEmitter.event;
+
+  constructor(readonly sidecar: Sidecar, private readonly output: vscode.LogOutputChannel) {
+    this.disposables.push(
+      sidecar.onNotification((note) => this.store.apply(note)),
+      sidecar.onReady(() => void this.reload()),
+      this.reloadEmitter,
+    );
+  }
+
+  /** Every task (all pages) and the catalog. */
+  async reload(): Promise<void> {
+    try {
+      const tasks: Task[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await this.sidecar.request("tasksList", cursor ? { limit: 500, cursor } : { limit: 500 });
+        tasks.push(...page.tasks);
+        cursor = page.nextCursor;
+      } while (cursor);
+      const catalog = await this.sidecar.request("templatesList", {});
+      this.store.reset(tasks, catalog);
+      for (const d of catalog.diagnostics) {
+        this.output.warn(`template ${d.path}${d.line ? `:${d.line}` : ""}: ${d.message}`);
+      }
+      this.reloadEmitter.fire();
+    } catch (e) {
+      this.output.error(`loading tasks: ${String(e)}`);
+    }
+  }
+
+  /** Resolves with the task once `pred` holds (driven by notifications, no polling). */
+  waitFor(taskId: string, pred: (t: Task) => boolean, timeoutMs: number): Promise<Task> {
+    return new Promise((resolve, reject) => {
+      const now = this.store.get(taskId);
+      if (now && pred(now)) return resolve(now);
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error("The task did not become ready in time."));
+      }, timeoutMs);
+      const off = this.store.onChange((e) => {
+        if (e.kind === "deleted" && e.id === taskId) {
+          clearTimeout(timer);
+          off();
+          reject(new Error("The task was deleted."));
+        }
+        if (e.kind === "task" && e.task.id === taskId && pred(e.task)) {
+          clearTimeout(timer);
+          off();
+          resolve(e.task);
+        }
+      });
+    });
+  }
+
+  /**
+   * Sends a message the way the panel's Send button does: a paused task is resumed first (the
+   * sidecar refuses to send to it), and a working agent gets the message queued.
+   */
+  async send(taskId: string, content: string): Promise<TasksSendResult> {
+    let task = this.store.get(taskId) ?? (await this.sidecar.request("tasksGet", { task: taskId }));
+    let resumed = false;
+    if (task.status === "paused" || (task.status === "error" && task.actions.resume)) {
+      this.store.upsert(await this.sidecar.request("tasksResume", { task: taskId }));
+      resumed = true;
+      task = await this.waitFor(taskId, (t) => t.status === "active" && t.state !== undefined || t.status === "error", RESUME_WAIT_MS);
+    }
+    const queue = displayKind(task) === "working";
+    try {
+      const result = await this.sidecar.request("tasksSend", { task: taskId, content, queue });
+      return { ...result, resumed: result.resumed || resumed };
+    } catch (e) {
+      // The agent got busy between the snapshot and the send: queue it instead.
+      if ((e as { data?: { kind?: string } }).data?.kind === "agentBusy") {
+        const result = await this.sidecar.request("tasksSend", { task: taskId, content, queue: true });
+        return { ...result, resumed: result.resumed || resumed };
+      }
+      throw e;
+    }
+  }
+
+  /** The task's conversation (or its pause snapshot), into the store. */
+  async loadConversation(taskId: string): Promise<void> {
+    this.store.setConversation(taskId, await this.sidecar.request("tasksMessages", { task: taskId }));
+  }
+
+  /**
+   * The task's log lines so far. Notifications bring new lines; the ones written before this
+   * window connected come from the `jsonl` export, since the contract has no log-lines request.
+   */
+  async loadLogs(taskId: string): Promise<void> {
+    const exported = await this.sidecar.request("tasksLogs", { task: taskId, format: "jsonl" });
+    this.store.setLogs(taskId, logLinesFromJsonl(exported.content));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
