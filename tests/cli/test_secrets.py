@@ -34,7 +34,7 @@ def test_set_without_a_keyring_names_the_variable(cli: Cli) -> None:
         pytest.param(("set", "token"), "", 2, "pipe it with --stdin", id="no-terminal"),
         pytest.param(("set", "token", "--stdin"), "\n", 2, "is empty", id="empty"),
         pytest.param(("set", "no way", "--stdin"), "x", 1, "invalid secret name", id="bad-name"),
-        pytest.param(("delete", "-bad-"), "", 1, "invalid secret name", id="delete-bad-name"),
+        pytest.param(("delete", "bad name!"), "", 1, "invalid secret name", id="delete-bad-name"),
     ],
 )
 def test_set_bad_input(

@@ -100,10 +100,24 @@ def _inside(workdir: Path, name: str) -> Path | None:
     return path if workdir in path.parents else None
 
 
+# The template's parameters reach the agent as environment (see templates/demo.toml).
+TOUCHED: set[str] = set()
+
+
+def _limits() -> tuple[int, bool]:
+    """(most files one session may touch, whether replies explain each change)."""
+    most = _positive(os.environ.get("TASKYARD_DEMO_MAX_FILES", ""))
+    detailed = os.environ.get("TASKYARD_DEMO_STYLE", "concise") == "detailed"
+    return (int(most) if most else 1_000_000), detailed
+
+
 def _write(workdir: Path, name: str, text: str, append: bool) -> list[str]:
     path = _inside(workdir, name)
     if path is None:
         return [f"Refusing to touch {name}: it is outside the working directory."]
+    most, detailed = _limits()
+    if name not in TOUCHED and len(TOUCHED) >= most:
+        return [f"Refusing to touch {name}: this task may change at most {most} file(s)."]
     data = text if not text or text.endswith("\n") else text + "\n"
     verb = "Updated" if append and path.exists() else "Created"
     try:
@@ -112,7 +126,12 @@ def _write(workdir: Path, name: str, text: str, append: bool) -> list[str]:
             handle.write(data)
     except OSError as exc:
         return [f"Could not write {name}: {exc.strerror}."]
-    return [f"{verb} {name} ({len(data.encode())} bytes)."]
+    TOUCHED.add(name)
+    lines = [f"{verb} {name} ({len(data.encode())} bytes)."]
+    if detailed:
+        total = len(path.read_text(encoding="utf-8").splitlines())
+        lines.append(f"Details: {name} now has {total} line(s); {len(TOUCHED)} file(s) changed.")
+    return lines
 
 
 def _delete(workdir: Path, name: str) -> list[str]:

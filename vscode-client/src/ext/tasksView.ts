@@ -11,7 +11,6 @@ import { toRpcError } from "../core/errors";
 import { type Handlers, forwardRpc, parseFromWebview, route } from "../core/router";
 import type { FromWebview, ToWebview, WorkbenchCommand } from "../protocol/webview";
 import type { TaskModel } from "./model";
-import { readSettings } from "./settings";
 
 export const VIEW_ID = "taskyard.tasks";
 
@@ -92,7 +91,6 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
           catalog: store.catalog,
           tasks: store.list(),
           selected: this.selected,
-          defaultTemplate: vscode.workspace.getConfiguration("taskyard").get<string>("defaultTemplate") || "demo",
         },
       });
       if (this.pendingReveal) {
@@ -169,7 +167,6 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
       `img-src ${webview.cspSource} data:`,
       `script-src 'nonce-${nonce}'`,
     ].join("; ");
-    const hidden = readSettings().hideTasks;
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -180,7 +177,7 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
 <link rel="stylesheet" href="${uri("style.css")}" nonce="${nonce}">
 <title>Taskyard</title>
 </head>
-<body${hidden ? ' class="hidden"' : ""}>
+<body>
 <div id="app" data-testid="app"></div>
 <script type="module" nonce="${nonce}" src="${uri("main.js")}"></script>
 </body>

@@ -116,7 +116,6 @@ export interface ViewSnapshot {
   catalog: TemplateCatalog | null;
   tasks: Task[];
   selected: string | null;
-  defaultTemplate?: string;
 }
 
 /** Extension → webview. */
