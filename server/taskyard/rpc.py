@@ -58,9 +58,14 @@ class RawResponse:
     result: RawJson | None = None
 
 
+class WireJson(dict[str, Any]):
+    """A result already in wire form; pygls must not walk it again (that doubled list time)."""
+
+
 def make_converter() -> Any:
     converter = default_converter()  # type: ignore[no-untyped-call]
     converter.register_structure_hook(RawJson, lambda obj, _: obj)
+    converter.register_unstructure_hook(WireJson, lambda obj: obj)
     return converter
 
 
@@ -99,7 +104,7 @@ def method(name: str) -> Callable[[Handler[P]], Callable[[Any, Any], Awaitable[A
                 raise
             except Exception as exc:
                 raise to_rpc_error(exc) from None
-            return unstructure(result) if attrs.has(type(result)) else result
+            return WireJson(unstructure(result)) if attrs.has(type(result)) else result
 
         run.__name__ = handler.__name__
         return run

@@ -77,7 +77,7 @@ class TaskService:
         self.source_repo = source_repo
         self.monitors: dict[str, TaskMonitor] = {}
         self._jobs: set[asyncio.Task[None]] = set()
-        self._announced: dict[str, datetime] = {}
+        self._announced: dict[str, Task] = {}
         self._watch_stop = asyncio.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -423,10 +423,11 @@ class TaskService:
         record = await self.store.get_task(task_id)
         if record is None or record.deleted:
             return
-        if self._announced.get(task_id) == record.updated_at:
-            return
-        self._announced[task_id] = record.updated_at
-        self.events.task_changed(task_view(record))
+        view = task_view(record)
+        if self._announced.get(task_id) == view:
+            return  # another process's change we already sent, or no real change
+        self._announced[task_id] = view
+        self.events.task_changed(view)
 
     async def _on_changes(self, changes: list[Change]) -> None:
         """Changes from any process; only what this process has not announced goes out."""
