@@ -1,9 +1,10 @@
 """``taskyard``: the command line (``serve`` starts the sidecar over stdio).
 
 Every other verb works in-process on the same task store and bridges as the sidecar (see
-:mod:`taskyard.cli_runtime`): ``task`` (:mod:`taskyard.cli_tasks`,
-:mod:`taskyard.cli_task_actions`), ``template`` (:mod:`taskyard.cli_templates`), ``secret``
-(:mod:`taskyard.cli_secrets`) and ``demo`` (:mod:`taskyard.demo`, a guided tour).
+:mod:`taskyard.cli_runtime`). Arguments: :mod:`taskyard.cli_parser`. Verbs: ``task``
+(:mod:`taskyard.cli_tasks`, :mod:`taskyard.cli_task_actions`), ``template``
+(:mod:`taskyard.cli_templates`), ``secret`` (:mod:`taskyard.cli_secrets`) and ``demo``
+(:mod:`taskyard.demo`, a guided tour).
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from taskyard import cli_secrets, cli_tasks, cli_templates
-from taskyard.cli_args import CliParser, output_flag
 from taskyard.cli_output import PROG
-from taskyard.cli_runtime import EXIT_ERROR, run
+from taskyard.cli_parser import EXIT_ERROR, EXIT_INTERRUPTED, build_parser
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -49,24 +48,6 @@ def demo(argv: list[str]) -> int:
     return int(module.main(argv))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = CliParser(prog=PROG, description="Run coding agents as background tasks.")
-    output_flag(parser, top=True)
-    parser.add_argument(
-        "--workspace",
-        metavar="DIR",
-        help="the project folder: its git repository and .taskyard/templates (default: cwd)",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    srv = sub.add_parser("serve", help="run the sidecar (JSON-RPC over stdio)")
-    srv.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead")
-    cli_tasks.register(sub)
-    cli_templates.register(sub)
-    cli_secrets.register(sub)
-    sub.add_parser("demo", help="a guided tour with the demo agent (demo --help for more)")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # The demo parses its own arguments, including --help.
@@ -75,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    try:
+        from taskyard.cli_runtime import run  # the task engine loads only for a verb that runs
+    except KeyboardInterrupt:  # Ctrl-C this early has nothing to clean up
+        return EXIT_INTERRUPTED
     return run(args)
 
 

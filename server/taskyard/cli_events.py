@@ -95,8 +95,11 @@ class Follower:
         if self._seq != seen:
             return
         self._wake.clear()
+        # Not asyncio.wait_for: on 3.11 it can swallow a cancellation (Ctrl-C) that arrives
+        # as the event is set.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), within)
+            async with asyncio.timeout(within):
+                await self._wake.wait()
 
     def _bump(self) -> None:
         self._seq += 1

@@ -11,9 +11,10 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from taskyard.protocol import Task, unstructure
+if TYPE_CHECKING:
+    from taskyard.protocol import Task
 
 OutputMode = Literal["table", "json"]
 
@@ -29,6 +30,8 @@ def wire(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {key: wire(value) for key, value in obj.items()}
     if hasattr(obj, "__attrs_attrs__"):
+        from taskyard.protocol import unstructure  # the wire converter is heavy to import
+
         return unstructure(obj)
     return obj
 

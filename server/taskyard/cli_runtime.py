@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import secrets
@@ -29,15 +30,13 @@ from pathlib import Path
 from taskyard.app import Services, build_services, data_dir
 from taskyard.cli_events import Follower, settle
 from taskyard.cli_output import Output
+from taskyard.cli_parser import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 from taskyard.errors import as_taskyard_error
 from taskyard.services.secrets import SecretStore
 from taskyard.services.templates import TemplateCatalog, default_folders
 
 log = logging.getLogger("taskyard.cli")
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
 
@@ -72,6 +71,8 @@ class Context:
         self.args = args
         self.out = out
         self.follower = Follower()
+        self.interrupted_note = "interrupted"
+        """What Ctrl-C leaves behind, said when it ends the command."""
         self._services: Services | None = None
         self._catalog: TemplateCatalog | None = None
 
@@ -81,7 +82,8 @@ class Context:
 
     async def services(self) -> Services:
         if self._services is None:
-            watch = bool(getattr(self.args, "watch_services", False))
+            args = self.args
+            watch = bool(getattr(args, "watch_services", False) or getattr(args, "watch", False))
             self._services = await build_services(
                 self.follower, workspace=self.workspace, watch=watch
             )
@@ -111,14 +113,13 @@ Handler = Callable[[Context], Awaitable[int]]
 
 def run(args: argparse.Namespace) -> int:
     """Run the handler chosen by the parser and return the process exit code."""
-    handler: Handler = args.handler
     out = Output(args.output)
     log_file = setup_logging()
     ctx = Context(args, out)
     try:
-        return asyncio.run(_run(handler, ctx))
+        return asyncio.run(_run(resolve(args.handler), ctx))
     except (KeyboardInterrupt, Interrupted):
-        out.note(getattr(args, "interrupted_note", None) or "interrupted")
+        out.note(ctx.interrupted_note)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`| head`): stay quiet, and keep Python's exit-time flush of
@@ -127,6 +128,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BROKEN_PIPE
     except BaseException as exc:  # the last line of defence: no traceback ever reaches a user
         return report(exc, out, log_file)
+
+
+def resolve(name: str) -> Handler:
+    """The handler function named ``module:function`` by the parser."""
+    module, _, function = name.partition(":")
+    handler: Handler = getattr(importlib.import_module(module), function)
+    return handler
 
 
 async def _run(handler: Handler, ctx: Context) -> int:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from typing import Any
 
-from taskyard.cli_args import command, group
 from taskyard.cli_runtime import CliError, Context, ask, read_stdin, usage_error
 from taskyard.services.secrets import (
     WELL_KNOWN_ENV,
@@ -21,25 +19,6 @@ from taskyard.services.secrets import (
     canonical_name,
     env_var_for,
 )
-
-
-def register(sub: Any) -> None:
-    """Add ``secret`` (alias ``secrets``) and its verbs."""
-    verbs = group(sub, "secret", "store API keys for templates", aliases=("secrets",))
-    set_ = command(verbs, "set", set_cmd, "store a secret in the OS keyring")
-    set_.add_argument("name", help="secret name, e.g. anthropic-api-key")
-    set_.add_argument("--stdin", action="store_true", help="read the value from stdin")
-    command(
-        verbs,
-        "list",
-        list_cmd,
-        "list the secrets that are set (never their values)",
-        aliases=("ls",),
-    )
-    delete = command(
-        verbs, "delete", delete_cmd, "remove a secret from the OS keyring", aliases=("rm",)
-    )
-    delete.add_argument("name", help="secret name")
 
 
 def _name(raw: str) -> str:

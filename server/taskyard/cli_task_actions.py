@@ -7,63 +7,19 @@ person needs: what happened (delivered, queued, resumed first), and where a down
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, get_args
+from typing import get_args
 
-from taskyard.app import Services
-from taskyard.cli_args import command
-from taskyard.cli_events import settle
 from taskyard.cli_output import local_time, relative
 from taskyard.cli_runtime import CliError, Context, confirm, read_stdin, usage_error
-from taskyard.errors import TaskNotReadyError, TaskyardError
+from taskyard.cli_startup import guarded, launched, wait_started
+from taskyard.errors import TaskNotReadyError
 from taskyard.protocol import LogFormat, Task, TaskIdentity, TasksMessagesResult
 from taskyard.services.tasks import TaskService
 
 FORMATS: tuple[str, ...] = get_args(LogFormat)
 # Coder's logs name messages by direction, as seen from the agent.
 MESSAGE_TYPES = {"user": "input", "agent": "output"}
-
-
-def register(verbs: Any, yes_flag: Callable[[Any], None]) -> None:
-    """Add the verbs of this module to ``task``."""
-    logs = command(
-        verbs,
-        "logs",
-        logs_cmd,
-        "show or download a task's conversation and logs",
-        long_output=False,
-    )
-    logs.add_argument("task", help="task name or id")
-    logs.add_argument("--format", choices=FORMATS, help="download the logs in this format")
-    logs.add_argument(
-        "--output", dest="output_file", metavar="FILE", help="where to save them ('-': stdout)"
-    )
-    send = command(verbs, "send", send_cmd, "send a message to a task's agent")
-    send.add_argument("task", help="task name or id")
-    send.add_argument("input", nargs="?", help="the message")
-    send.add_argument("--stdin", action="store_true", help="read the message from stdin")
-    send.add_argument("--queue", action="store_true", help="if the agent is busy, queue it")
-    send.set_defaults(watch_services=True)
-    _ref(command(verbs, "interrupt", interrupt_cmd, "interrupt the agent's current turn"))
-    pause = _ref(command(verbs, "pause", pause_cmd, "stop a task's workspace, keeping its files"))
-    yes_flag(pause)
-    resume = _ref(command(verbs, "resume", resume_cmd, "start a paused task again"))
-    resume.add_argument(
-        "--no-wait", action="store_true", help="return once the workspace runs, not the agent"
-    )
-    resume.set_defaults(watch_services=True)
-    delete = command(
-        verbs, "delete", delete_cmd, "delete tasks and their workspaces", aliases=("rm",)
-    )
-    delete.add_argument("tasks", nargs="+", metavar="TASK", help="task names or ids")
-    yes_flag(delete)
-    _ref(command(verbs, "screen", screen_cmd, "print the agent's terminal screen"))
-
-
-def _ref(parser: Any) -> Any:
-    parser.add_argument("task", help="task name or id")
-    return parser
 
 
 # -- logs --------------------------------------------------------------------------------------
@@ -144,7 +100,9 @@ async def send_cmd(ctx: Context) -> int:
         raise _errored(task)
     if task.status == "paused" and not ctx.out.json:
         ctx.out.note(f"Task {task.name} is paused: resuming it first…")
-    result = await services.tasks.send(task.id, content, args.queue)
+    sending = services.tasks.send(task.id, content, args.queue)
+    # A paused task is resumed first: a start-up of this process like any other.
+    result = await (guarded(ctx, services, task, sending) if task.status == "paused" else sending)
     if ctx.out.json:
         ctx.out.data(result)
     elif result.queued:
@@ -176,38 +134,6 @@ async def interrupt_cmd(ctx: Context) -> int:
     return 0
 
 
-async def wait_started(ctx: Context, services: Services, task: Task, *, ready: bool) -> Task:
-    """Keep this process alive until the task's workspace runs (and its agent, if ``ready``).
-
-    Raises the task's own error when start-up fails.
-    """
-
-    def started(t: Task) -> bool:
-        if t.status in ("error", "paused"):
-            return True
-        if ready:
-            return t.status == "active"
-        return t.workspace.status == "running"
-
-    task = await ctx.follower.until(services.tasks, task.id, started)
-    if task.status == "error":
-        raise start_error(task)
-    await settle(services, ctx.follower)
-    return await services.tasks.get(task.id)
-
-
-def start_error(task: Task) -> TaskyardError:
-    """The error of a task whose start-up failed, with a hint on what to do next."""
-    why = task.error.message if task.error else "its workspace failed"
-    err = TaskyardError(
-        f"task {task.name} failed to start: {why} "
-        f"(fix the cause and run `taskyard task resume {task.name}`, or delete it)",
-        task=task.id,
-    )
-    err.kind = task.error.kind if task.error else "workspaceFailure"
-    return err
-
-
 # -- pause, resume, delete ---------------------------------------------------------------------
 
 
@@ -236,10 +162,7 @@ async def resume_cmd(ctx: Context) -> int:
         # although the task's actions offer resume, so stop it first.
         ctx.follower.progress(f"The agent of task {task.name} failed: stopping its workspace")
         await services.tasks.pause(task.id, ctx.follower.progress)
-    task = await services.tasks.resume(task.id, ctx.follower.progress)
-    ctx.args.interrupted_note = (
-        f"interrupted: the start-up of task {task.name} was cut off; resume it again to retry"
-    )
+    task = await launched(ctx, services, services.tasks.resume(task.id, ctx.follower.progress))
     task = await wait_started(ctx, services, task, ready=not ctx.args.no_wait)
     _done(ctx, task, f"Resumed task {task.name}: {task.status}.")
     return 0

@@ -1,23 +1,22 @@
 """``taskyard task``: the verbs of Coder's ``coder task``, over the in-process task engine.
 
-This module declares every task verb's arguments and implements the ones that start or show
-tasks (``create``, ``list``, ``status``); the verbs that act on one existing task live in
-:mod:`taskyard.cli_task_actions`. A verb that starts a workspace (``create``, ``resume``) keeps
-the process alive until the workspace runs: start-up is a job of this process, and leaving
-earlier would cut it off.
+This module implements the verbs that start or show tasks (``create``, ``list``, ``status``);
+the verbs that act on one existing task live in :mod:`taskyard.cli_task_actions`, and every
+verb's arguments in :mod:`taskyard.cli_parser`. A verb that starts a workspace (``create``,
+``resume``) keeps the process alive until the workspace runs: start-up is a job of this
+process, and leaving earlier would cut it off.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-from typing import Any, get_args
+from typing import get_args
 
-from taskyard import cli_task_actions as actions
 from taskyard.app import Services
-from taskyard.cli_args import command, group, parameter, yes_flag
 from taskyard.cli_output import STATUS_COLUMNS, TASK_COLUMNS, local_time, task_row
 from taskyard.cli_runtime import Context, read_stdin, usage_error
+from taskyard.cli_startup import launched, wait_started
 from taskyard.errors import TaskNotFoundError
 from taskyard.protocol import Task, TasksCreateParams, TasksListParams, TaskStatus
 from taskyard.services.tasks import TaskService
@@ -31,55 +30,6 @@ WATCH_WIDTHS = (13, 12, 7, 11, 0)
 NOT_WORDS = re.compile(r"[^A-Za-z]+")
 STOP_STATES = ("idle", "complete", "failed", "needs_input")
 """Agent states that end ``status --watch``: the agent no longer works on its own."""
-
-
-def register(sub: Any) -> None:
-    """Add ``task`` (alias ``tasks``) and its verbs."""
-    verbs = group(sub, "task", "create and manage agent tasks", aliases=("tasks",))
-    _create_parser(verbs)
-    _list_parser(verbs)
-    status = command(verbs, "status", status_cmd, "show a task's status", aliases=("stat",))
-    status.add_argument("task", help="task name or id")
-    status.add_argument(
-        "--watch", action="store_true", help="print each change until the agent stops working"
-    )
-    status.set_defaults(watch_services=True)
-    actions.register(verbs, yes_flag)
-
-
-def _create_parser(verbs: Any) -> None:
-    create = command(verbs, "create", create_cmd, "create a task and start its agent")
-    create.add_argument("prompt", nargs="?", help="what the agent should do")
-    create.add_argument("--template", required=True, help="template name (see `template list`)")
-    create.add_argument("--preset", help="template preset (default: the template's default)")
-    create.add_argument(
-        "-p",
-        "--parameter",
-        dest="parameters",
-        type=parameter,
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a template parameter value (repeatable)",
-    )
-    create.add_argument("--name", help="task name (default: generated from the prompt)")
-    create.add_argument("--display-name", help="display name (default: from the name)")
-    create.add_argument("--stdin", action="store_true", help="read the prompt from stdin")
-    create.add_argument("-q", "--quiet", action="store_true", help="print only the task id")
-    create.set_defaults(watch_services=True)
-
-
-def _list_parser(verbs: Any) -> None:
-    ls = command(verbs, "list", list_cmd, "list tasks, newest first", aliases=("ls",))
-    ls.add_argument(
-        "--status",
-        action="append",
-        default=[],
-        help=f"only tasks with this status ({', '.join(STATUSES)}; repeatable or comma-separated)",
-    )
-    ls.add_argument("--template", help="only tasks of this template")
-    ls.add_argument("-a", "--all", action="store_true", help=f"every task, not the newest {PAGE}")
-    ls.add_argument("-q", "--quiet", action="store_true", help="print only task ids")
 
 
 # -- create ------------------------------------------------------------------------------------
@@ -99,12 +49,8 @@ async def create_cmd(ctx: Context) -> int:
     await _check_secrets(services, params)
     if not args.quiet:
         ctx.follower.progress_sink = ctx.out.note
-    task = await services.tasks.create(params, ctx.follower.progress)
-    args.interrupted_note = (
-        f"interrupted: the start-up of task {task.name} was cut off; "
-        f"run `taskyard task resume {task.name}` to retry or `taskyard task delete {task.name}`"
-    )
-    task = await actions.wait_started(ctx, services, task, ready=False)
+    task = await launched(ctx, services, services.tasks.create(params, ctx.follower.progress))
+    task = await wait_started(ctx, services, task, ready=False)
     if args.quiet:
         ctx.out.print(task.id)
     elif ctx.out.json:

@@ -6,22 +6,11 @@ workspace's ``.taskyard/templates``) without starting the task engine.
 
 from __future__ import annotations
 
-from typing import Any
-
-from taskyard.cli_args import command, group
 from taskyard.cli_output import clip
 from taskyard.cli_runtime import Context
 from taskyard.errors import as_taskyard_error
 from taskyard.protocol import Preset, Template, TemplateDiagnostic, TemplateParameter
 from taskyard.services.templates import TemplateCatalog, TemplateNotFound
-
-
-def register(sub: Any) -> None:
-    """Add ``template`` (alias ``templates``) and its verbs."""
-    verbs = group(sub, "template", "list and inspect task templates", aliases=("templates",))
-    command(verbs, "list", list_cmd, "list templates and broken template files", aliases=("ls",))
-    show = command(verbs, "show", show_cmd, "show a template's parameters and presets")
-    show.add_argument("name", help="template name")
 
 
 async def list_cmd(ctx: Context) -> int:

@@ -125,20 +125,33 @@ class Cli:
         ids = [t["id"] for t in self.tasks()] if self.data.exists() else []
         if ids:
             self("task", "delete", "-y", *ids)
-        for pid_file in self.data.glob("workspaces/*/bridge/bridge.pid"):
-            kill_bridge(int(pid_file.read_text()), self.data)
+        for pid in bridge_pids(self.data):
+            kill(pid)
 
 
-def kill_bridge(pid: int, data: Path) -> None:
-    """Kill a bridge and its agent (its own session), if it is one of ours and alive."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return
-    if "taskyard.bridge" not in cmdline or str(data) not in cmdline:
-        return
+def bridge_pids(data: Path) -> list[int]:
+    """Bridges started from this data folder, found by their command line.
+
+    Not only from the workspace records: a bridge whose start-up was cut off is recorded
+    nowhere, and deleting its task removes its pid file.
+    """
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "taskyard.bridge\0server" in cmdline and str(data) in cmdline:
+            pids.append(int(proc.name))
+    return pids
+
+
+def kill(pid: int) -> None:
+    """SIGKILL a bridge; its agent gets SIGHUP when the bridge's terminal closes."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
     end = time.monotonic() + 5
     while Path(f"/proc/{pid}").exists() and time.monotonic() < end:
         time.sleep(0.05)

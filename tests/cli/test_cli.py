@@ -6,12 +6,15 @@ import io
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from taskyard.cli_output import Output, relative, render_table
+from taskyard.cli_parser import FORMATS, STATUSES
 from taskyard.cli_runtime import CliError, report
 from taskyard.errors import TaskNotFoundError
+from taskyard.protocol import LogFormat, TaskStatus
 
 from .conftest import Cli
 
@@ -108,3 +111,8 @@ def test_logs_go_to_a_file_not_the_terminal(cli: Cli) -> None:
     result = cli("task", "list")
     assert result.err.strip() == "No tasks." and result.out == ""
     assert "taskyard task list" in (cli.data / "cli.log").read_text()
+
+
+def test_the_parser_knows_the_wire_values_without_importing_them() -> None:
+    assert get_args(TaskStatus) == STATUSES
+    assert get_args(LogFormat) == FORMATS

@@ -21,8 +21,8 @@ until newer evidence (a new user message, a hook) arrives.
 from __future__ import annotations
 
 import asyncio
-import re
 import logging
+import re
 import time
 from dataclasses import dataclass, replace
 from typing import Callable

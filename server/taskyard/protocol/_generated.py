@@ -323,7 +323,7 @@ class TaskActions:
     """
 
     send: bool
-    """A message can be sent (possibly queued or resuming the task)."""
+    """A message can be sent now (the task is active; a busy agent queues it)."""
 
     interrupt: bool
     """The agent can be interrupted."""
@@ -585,7 +585,9 @@ class TasksSendResult:
     """Id of the queued message (with ``queued``)."""
 
     resumed: bool
-    """The task was paused and has been resumed to take the message."""
+    """The task was paused and was resumed to take the message (the CLI's send does this; over
+    JSON-RPC a paused task is refused instead).
+    """
 
 
 @attrs.define(kw_only=True)
@@ -852,8 +854,8 @@ TASKS_GET: Final = "taskyard/tasks/get"
 TASKS_MESSAGES: Final = "taskyard/tasks/messages"
 """The task's conversation; while the task is paused, the snapshot saved at pause."""
 TASKS_SEND: Final = "taskyard/tasks/send"
-"""Sends a message to the agent, resuming a paused task first; with ``queue`` a busy agent gets it
-at its next idle moment.
+"""Sends a message to the agent; with ``queue`` a busy agent gets it at its next idle moment. A
+paused task answers ``taskNotReady``: resume it first (the CLI's ``task send`` does so by itself).
 """
 TASKS_INTERRUPT: Final = "taskyard/tasks/interrupt"
 """Interrupts the agent's current turn (as Escape would)."""

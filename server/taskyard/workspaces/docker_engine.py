@@ -33,8 +33,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import docker
 import docker.errors
+
+import docker
 
 from .base import WorkspaceFailure
 
@@ -93,9 +94,7 @@ def _explanation(exc: docker.errors.APIError) -> str:
 class DockerEngine:
     """A lazily made docker client and the way to call it without blocking the loop."""
 
-    def __init__(
-        self, *, timeout: float = 60.0, factory: Callable[[], Any] | None = None
-    ) -> None:
+    def __init__(self, *, timeout: float = 60.0, factory: Callable[[], Any] | None = None) -> None:
         self._timeout = timeout
         self._factory = factory or (lambda: docker.from_env(timeout=int(timeout)))
         self._client: Any = None
@@ -221,12 +220,21 @@ class OutputFollower:
             self._emit(pending.decode(errors="replace"))
         self._emit(None)
 
+    def _close_stream(self) -> None:
+        # CancellableStream.close() shuts the socket down, but the HTTP response still holds a
+        # file on it, so the descriptor only goes once the response is closed as well.
+        with contextlib.suppress(Exception):  # closing an already dead stream is fine
+            self._stream.close()
+        response = getattr(self._stream, "_response", None)
+        if response is not None:
+            with contextlib.suppress(Exception):
+                response.close()
+
     def _emit(self, line: str | None) -> None:
         # The loop may have closed while the container still talked.
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self.lines.put_nowait, line)
 
     async def close(self) -> None:
-        with contextlib.suppress(Exception):  # closing an already dead stream is fine
-            await asyncio.to_thread(self._stream.close)
+        await asyncio.to_thread(self._close_stream)
         await asyncio.to_thread(self._thread.join, 5.0)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import docker.errors
+import docker.utils
 
 from .base import LogSink, WorkspaceFailure, WorkspaceSpec
 from .docker_container import DEFAULT_IMAGE
@@ -26,7 +27,9 @@ from .docker_engine import LABEL_MANAGED, DockerEngine
 BUILT_REPOSITORY = "taskyard-template"
 
 
-async def resolve_image(engine: DockerEngine, spec: WorkspaceSpec, default: str, log: LogSink) -> str:
+async def resolve_image(
+    engine: DockerEngine, spec: WorkspaceSpec, default: str, log: LogSink
+) -> str:
     """The image to run for ``spec``, present on the engine (pulled or built when needed)."""
     if spec.dockerfile:
         return await build_dockerfile(engine, Path(spec.dockerfile), log)
@@ -47,7 +50,7 @@ def _present(client: Any, name: str) -> bool:
 
 async def _pull(engine: DockerEngine, name: str, log: LogSink) -> None:
     log("build", f"the image {name} is not on this engine; pulling it")
-    repository, _, tag = name.rpartition(":") if ":" in name.split("/")[-1] else (name, "", "")
+    repository, tag = docker.utils.parse_repository_tag(name)
     reported: set[str] = set()
 
     def on_item(item: dict[str, Any]) -> str | None:

@@ -82,6 +82,22 @@ export function subtitle(task: Pick<Task, "status" | "state" | "error">): string
   }
 }
 
+/** A named cause and its fix for a task error the user can act on; null for the others. */
+export function errorHint(task: Pick<Task, "status" | "error">): { title: string; fix: string } | null {
+  const message = task.error?.message ?? "";
+  if (task.status !== "error" || !message) return null;
+  if (/docker/i.test(message) && /(does not answer|did not answer|not reachable|cannot connect)/i.test(message)) {
+    return {
+      title: "Docker is not reachable",
+      fix: "Start Docker (or point DOCKER_HOST at a running engine), then retry. A template with provider \"auto\" runs on this machine when no engine answers.",
+    };
+  }
+  if (task.error?.kind === "secretMissing") {
+    return { title: "A secret is missing", fix: "Set it with `taskyard secret set NAME` (or its environment variable), then retry." };
+  }
+  return null;
+}
+
 /** "just now", "42s ago", "5m ago", "3h ago", "2d ago", then a date. */
 export function relativeTime(iso: string, now: number = Date.now()): string {
   const then = Date.parse(iso);

@@ -11,9 +11,20 @@ const CLEAR_EOL = `${ESC}[K`;
 const DIM = `${ESC}[2m`;
 const RESET = `${ESC}[0m`;
 
-/** The whole frame: home, each row cleared to its end, the input line, the rest erased. */
-export function renderFrame(screen: TasksScreenResult | null, status: string, input: string): string {
-  const rows = screen ? screen.screen.split("\n") : [];
+/** The agent screen's rows that fit above the three lines of our own, blank ones at the end dropped. */
+export function visibleRows(screen: string, height: number | undefined): string[] {
+  const rows = screen.split("\n");
+  while (rows.length && !rows.at(-1)!.trim()) rows.pop();
+  if (height === undefined) return rows;
+  return rows.slice(Math.max(0, rows.length - Math.max(1, height - 3)));
+}
+
+/**
+ * The whole frame: home, each row cleared to its end, the input line, the rest erased. With
+ * the terminal's height, only the screen's last rows are drawn so nothing scrolls away.
+ */
+export function renderFrame(screen: TasksScreenResult | null, status: string, input: string, height?: number): string {
+  const rows = screen ? visibleRows(screen.screen, height) : [];
   const width = screen?.columns ?? 80;
   const out: string[] = [`${ESC}[H`];
   for (const row of rows) out.push(row + CLEAR_EOL + "\r\n");

@@ -4,6 +4,7 @@
  * Failures of these user actions open an error message; nothing else pops up (style.md §10.9).
  */
 
+import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { describeError, toRpcError } from "../core/errors";
@@ -142,7 +143,7 @@ export class Commands {
     const exported = await this.run(task, "Downloading…", "download the logs of", () =>
       this.model.sidecar.request("tasksLogs", { task: task.id, format: format.format }));
     if (!exported) return;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(require("node:os").homedir());
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
     const target = await vscode.window.showSaveDialog({
       title: "Save task logs",
       defaultUri: vscode.Uri.joinPath(folder, exported.fileName),

@@ -16,7 +16,6 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
 import { diagnoseCrash, diagnosePreflight } from "../core/failure";
 import { notifications, requests } from "../protocol/generated";
@@ -33,7 +32,11 @@ import { readSettings, sidecarSettings } from "./settings";
 
 export class SidecarNotRunning extends Error {
   constructor(view: SidecarView) {
-    super(view.state === "failed" ? `The Taskyard sidecar is not running: ${view.message ?? ""}` : "The Taskyard sidecar is starting; try again in a moment.");
+    super(
+      view.state === "failed" ? `The Taskyard sidecar is not running: ${view.message ?? ""}`
+        : view.state === "stopped" ? "The Taskyard sidecar is stopped; run \"Taskyard: Restart Sidecar\"."
+          : "The Taskyard sidecar is starting; try again in a moment.",
+    );
   }
 }
 
@@ -118,8 +121,9 @@ export class Sidecar implements vscode.Disposable {
     const version = (check.stdout ?? "").trim();
     const serverOptions: ServerOptions = {
       command: interp.python,
+      // No `transport`: with TransportKind.stdio the client would append `--stdio`, which
+      // `taskyard serve` does not take (stdio is its default).
       args: ["-m", "taskyard", "serve"],
-      transport: TransportKind.stdio,
       options: { env, cwd: this.workspaceFolder() },
     };
     const clientOptions: LanguageClientOptions = {
@@ -138,7 +142,7 @@ export class Sidecar implements vscode.Disposable {
       );
     }
     client.onDidChangeState((e) => {
-      // After an automatic restart the client is running again: views reload their lists.
+      // Running (first start or an automatic restart): views load their lists.
       if (e.oldState === State.Starting && e.newState === State.Running && this.client === client && this.view.state !== "running") {
         this.set({ state: "running", python: interp.python, version });
         this.readyEmitter.fire();
@@ -155,8 +159,11 @@ export class Sidecar implements vscode.Disposable {
     }
     if (this.client !== client) return;
     this.output.info(`taskyard ${version} running`);
-    this.set({ state: "running", python: interp.python, version });
-    this.readyEmitter.fire();
+    // The state handler above usually got here first.
+    if (this.view.state !== "running") {
+      this.set({ state: "running", python: interp.python, version });
+      this.readyEmitter.fire();
+    }
   }
 
   private onClosed(python: string): CloseHandlerResult {

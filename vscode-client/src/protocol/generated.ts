@@ -235,7 +235,7 @@ export interface Task {
  * buttons.
  */
 export interface TaskActions {
-  /** A message can be sent (possibly queued or resuming the task). */
+  /** A message can be sent now (the task is active; a busy agent queues it). */
   send: boolean;
   /** The agent can be interrupted. */
   interrupt: boolean;
@@ -433,7 +433,10 @@ export interface TasksSendResult {
   queued: boolean;
   /** Id of the queued message (with `queued`). */
   queueId?: string;
-  /** The task was paused and has been resumed to take the message. */
+  /**
+   * The task was paused and was resumed to take the message (the CLI's send does this; over
+   * JSON-RPC a paused task is refused instead).
+   */
   resumed: boolean;
 }
 
@@ -680,8 +683,8 @@ export const requests = {
   /** The task's conversation; while the task is paused, the snapshot saved at pause. */
   tasksMessages: defineRequest<TasksMessagesParams, TasksMessagesResult>("taskyard/tasks/messages"),
   /**
-   * Sends a message to the agent, resuming a paused task first; with `queue` a busy agent gets it
-   * at its next idle moment.
+   * Sends a message to the agent; with `queue` a busy agent gets it at its next idle moment. A
+   * paused task answers `taskNotReady`: resume it first (the CLI's `task send` does so by itself).
    */
   tasksSend: defineRequest<TasksSendParams, TasksSendResult>("taskyard/tasks/send"),
   /** Interrupts the agent's current turn (as Escape would). */

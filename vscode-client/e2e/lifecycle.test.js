@@ -1,0 +1,230 @@
+// One task's whole life through the real panel: code-server runs the packaged extension, which
+// starts the real sidecar; the demo agent works in a local workspace (TASKYARD_DEMO_SPEED=5).
+// open the sidebar → parameters (a validation error shown on the field) → create → starting →
+// working → idle with the reply → follow-up (queued while busy) → pause (snapshot banner) →
+// resume → download logs through the palette → delete. Screenshots: shots/lifecycle/.
+'use strict';
+const { test: nodeTest, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { start } = require('./harness');
+
+let h;
+let failed = false;
+/** The steps build on each other: after a failure the rest are skipped, not timed out. */
+function test(name, opts, fn) {
+  nodeTest(name, opts, async (t) => {
+    if (failed) return t.skip('an earlier step failed');
+    try {
+      await fn(t);
+    } catch (e) {
+      failed = true;
+      await h?.shot(`failed-${name.split(/\W+/).slice(0, 3).join('-')}`).catch(() => {});
+      throw e;
+    }
+  });
+}
+const wv = () => h.webview();
+const detail = () => wv().locator('[data-testid="detail"]');
+const kindIs = (kind, timeout = 30_000) => wv().locator(`[data-testid="detail"][data-kind="${kind}"]`).waitFor({ timeout });
+
+before(async () => {
+  h = await start('lifecycle');
+});
+
+after(async () => {
+  await h?.stop();
+});
+
+test('the sidebar opens on the create form with the demo template and its default preset', { timeout: 90_000 }, async () => {
+  await h.page.locator('.activitybar .action-item a[aria-label^="Taskyard"]').click();
+  await wv().locator('[data-testid="create-form"]').waitFor({ timeout: 45_000 });
+  await wv().locator('[data-testid="no-tasks"]').waitFor();
+  assert.equal(await wv().locator('[data-testid="template"]').evaluate((e) => e.value), 'demo');
+  assert.equal(await wv().locator('[data-testid="preset"]').evaluate((e) => e.value), 'quick');
+  // the preset fixes style and speed; the slider stays editable
+  await wv().locator('[data-testid="field-style"] .fixed').waitFor();
+  await wv().locator('[data-testid="field-max_files"][data-widget="slider"]').waitFor();
+  await wv().locator('[data-testid="field-speed"][data-widget="radio"]').waitFor();
+  await h.shot('sidebar');
+});
+
+test('a rejected parameter shows the sidecar\'s message on its field', { timeout: 30_000 }, async () => {
+  await wv().locator('[data-testid="prompt"] textarea').fill('create notes.txt with Hello from the Taskyard panel');
+  const value = wv().locator('[data-testid="slider-value-max_files"] input');
+  await value.fill('50');
+  const error = wv().locator('[data-testid="field-error-max_files"]');
+  await error.waitFor({ timeout: 10_000 });
+  assert.equal((await error.textContent()).trim(), 'Pick between 1 and 20 files, not 50.');
+  await h.shot('validation-error');
+  await value.fill('3');
+  await error.waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await wv().locator('[data-testid="field-max_files"] input[type="range"]').inputValue(), '3');
+});
+
+test('create: the task goes starting → working → idle and the reply appears in the chat', { timeout: 90_000 }, async () => {
+  // Record every display kind the detail view shows, however briefly.
+  const body = await wv().locator('body').elementHandle();
+  const frame = await body.ownerFrame();
+  await frame.evaluate(() => {
+    window.__kinds = [];
+    new MutationObserver(() => {
+      const k = document.querySelector('[data-testid="detail"]')?.getAttribute('data-kind');
+      if (k && window.__kinds.at(-1) !== k) window.__kinds.push(k);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-kind'] });
+  });
+  await wv().locator('[data-testid="create"]').click();
+  await detail().waitFor({ timeout: 15_000 });
+  await h.shot('starting');
+  await kindIs('idle', 60_000);
+  await wv().locator('[data-testid="msg-agent"]', { hasText: 'Created notes.txt' }).waitFor({ timeout: 30_000 });
+  const kinds = await frame.evaluate(() => window.__kinds);
+  console.log(`display kinds seen: ${kinds.join(' → ')}`);
+  assert.equal(kinds[0], 'starting');
+  assert.ok(kinds.indexOf('working') > 0, `working after starting: ${kinds}`);
+  assert.equal(kinds.at(-1), 'idle');
+  assert.match(await wv().locator('[data-testid="msg-user"]').first().textContent(), /create notes\.txt with Hello/);
+  await h.shot('idle-with-reply');
+});
+
+test('a follow-up while the agent works is queued, then both replies arrive', { timeout: 90_000 }, async () => {
+  const box = wv().locator('[data-testid="message"] textarea');
+  await box.fill('sleep 3 then report');
+  await wv().locator('[data-testid="send"]').click();
+  await kindIs('working');
+  await wv().locator('[data-testid="thinking"]').waitFor();
+  await box.fill('create summary.md with All done');
+  await wv().locator('[data-testid="send"]', { hasText: 'Queue' }).waitFor();
+  await h.shot('working-queue');
+  await wv().locator('[data-testid="send"]').click();
+  await wv().locator('[data-testid="send-note"]', { hasText: 'Queued' }).waitFor({ timeout: 10_000 });
+  await wv().locator('[data-testid="msg-agent"]', { hasText: 'Slept for 3 seconds' }).waitFor({ timeout: 30_000 });
+  await wv().locator('[data-testid="msg-agent"]', { hasText: 'Created summary.md' }).waitFor({ timeout: 30_000 });
+  await kindIs('idle');
+  await h.shot('follow-up-replies');
+});
+
+test('a permission question: needs input in the list, a notification with Open, the answer', { timeout: 90_000 }, async () => {
+  const { page } = h;
+  await wv().locator('[data-testid="message"] textarea').fill('delete notes.txt');
+  await wv().locator('[data-testid="send"]').click();
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'needs your input' });
+  await toast.waitFor({ timeout: 30_000 });
+  await wv().locator('[data-testid="back"]').click();
+  const row = wv().locator('[data-testid="task-row"][data-kind="needs_input"]');
+  await row.waitFor();
+  assert.match(await row.textContent(), /Needs input/);
+  await h.page.locator('.statusbar-item', { hasText: '1' }).first().waitFor();
+  await h.shot('needs-input-list-and-toast');
+  await toast.locator('.monaco-button', { hasText: 'Open' }).click();
+  await wv().locator('[data-testid="needs-input"]').waitFor({ timeout: 10_000 });
+  await wv().locator('[data-testid="toggle-screen"]').click();
+  await wv().locator('[data-testid="screen"] pre', { hasText: 'Permission request' }).waitFor({ timeout: 10_000 });
+  await h.shot('needs-input-detail-screen');
+  await wv().locator('[data-testid="message"] textarea').fill('1');
+  await wv().locator('[data-testid="send"]').click();
+  await wv().locator('[data-testid="msg-agent"]', { hasText: 'Deleted notes.txt' }).waitFor({ timeout: 30_000 });
+  // the live screen follows the conversation without a timer
+  await wv().locator('[data-testid="screen"] pre', { hasText: 'Deleted notes.txt' }).waitFor({ timeout: 10_000 });
+  await kindIs('idle');
+  await wv().locator('[data-testid="toggle-screen"]').click();
+  await wv().locator('[data-testid="screen"]').waitFor({ state: 'detached' });
+});
+
+test('Attach Terminal shows the agent\'s live screen and sends typed lines', { timeout: 60_000 }, async () => {
+  const { page } = h;
+  await h.palette('Taskyard: Attach Terminal');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Create notes.txt' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  const rows = page.locator('.terminal-wrapper .xterm-rows');
+  await rows.filter({ hasText: 'Deleted notes.txt' }).waitFor({ timeout: 15_000 });
+  await page.locator('.terminal-wrapper .xterm').click();
+  await page.keyboard.type('create extra.txt with from the terminal');
+  await page.keyboard.press('Enter');
+  await rows.filter({ hasText: 'Created extra.txt' }).waitFor({ timeout: 30_000 });
+  await wv().locator('[data-testid="msg-agent"]', { hasText: 'Created extra.txt' }).waitFor({ timeout: 10_000 });
+  await kindIs('idle');
+  await h.shot('attached-terminal');
+  await h.palette('View: Hide Panel');
+});
+
+test('pause shows the snapshot banner; resume brings the live conversation back', { timeout: 90_000 }, async () => {
+  const before = await wv().locator('[data-testid="chat"] .msg').count();
+  await wv().locator('[data-testid="pause"]').click();
+  await kindIs('paused');
+  await wv().locator('[data-testid="snapshot-time"]').waitFor({ timeout: 15_000 });
+  assert.match(await wv().locator('[data-testid="paused-banner"]').textContent(), /snapshot from \d\d:\d\d/);
+  assert.equal(await wv().locator('[data-testid="chat"] .msg').count(), before);
+  assert.equal(await wv().locator('[data-testid="send"]').textContent(), 'Resume and send');
+  await h.shot('paused-snapshot');
+  await wv().locator('[data-testid="paused-banner"] [data-testid="resume"]').click();
+  await kindIs('idle', 60_000);
+  await wv().locator('[data-testid="paused-banner"]').waitFor({ state: 'detached' });
+  await wv().locator('[data-testid="msg-agent"]', { hasText: 'Created summary.md' }).waitFor();
+  await h.shot('resumed');
+});
+
+test('Download Task Logs from the palette: format pick, save dialog, Open File', { timeout: 90_000 }, async () => {
+  const { page } = h;
+  await h.palette('Taskyard: Download Task Logs');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Create notes.txt' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Markdown transcript' }).click();
+  // code-server uses VS Code's simple file dialog: a quick input holding the path
+  const target = path.join(h.workspace, 'task-logs.md');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await page.waitForFunction(() => /\.md$/.test(document.querySelector('.quick-input-widget input')?.value ?? ''));
+  await h.shot('save-dialog');
+  await input.fill(target);
+  await page.keyboard.press('Enter');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Saved the logs' });
+  await toast.waitFor({ timeout: 15_000 });
+  await toast.locator('.monaco-button', { hasText: 'Open File' }).click();
+  await page.locator('.tabs-container .tab', { hasText: 'task-logs.md' }).waitFor({ timeout: 15_000 });
+  const content = fs.readFileSync(target, 'utf8');
+  assert.match(content, /^# /);
+  assert.match(content, /Created notes\.txt/);
+  await h.shot('logs-opened');
+});
+
+test('delete from the panel menu asks in a modal, then the list is empty', { timeout: 60_000 }, async () => {
+  const { page } = h;
+  await wv().locator('[data-testid="detail"] [data-testid="task-menu"]').click();
+  await wv().locator('vscode-context-menu-item', { hasText: 'Delete' }).click();
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 10_000 });
+  assert.match(await dialog.textContent(), /Delete task "Create notes\.txt/);
+  await h.shot('delete-confirm');
+  await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
+  await page.locator('.notifications-toasts .notification-toast', { hasText: 'deleted' }).waitFor({ timeout: 15_000 });
+  await wv().locator('[data-testid="no-tasks"]').waitFor({ timeout: 15_000 });
+  await h.shot('deleted');
+  assert.deepEqual(h.problems, [], 'no Content Security Policy violations');
+});
+
+test('a template added on disk appears live; its failing setup shows the error banner', { timeout: 90_000 }, async () => {
+  const folder = path.join(h.workspace, '.taskyard', 'templates');
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, 'broken-setup.toml'), [
+    'display_name = "Broken setup"',
+    'description = "A workspace whose setup script fails."',
+    '[agent]', 'type = "demo"',
+    '[workspace]', 'provider = "local"', 'repo = "none"', 'setup_script = "echo preparing; exit 3"', '',
+  ].join('\n'));
+  // taskyard/templates/didChange: the picker gets the new template without a reload
+  await wv().locator('[data-testid="template"] vscode-option[value="broken-setup"]').waitFor({ state: 'attached', timeout: 30_000 });
+  await wv().locator('[data-testid="template"]').evaluate((el) => {
+    el.value = 'broken-setup';
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await wv().locator('[data-testid="parameters"]').waitFor({ state: 'detached' });
+  await wv().locator('[data-testid="prompt"] textarea').fill('create never.txt with nothing');
+  await wv().locator('[data-testid="prompt"] textarea').press('Control+Enter');
+  await kindIs('error', 60_000);
+  const banner = wv().locator('[data-testid="error-banner"]');
+  assert.match(await banner.textContent(), /setup script exited with code 3/);
+  await wv().locator('[data-testid="startup-log"]').first().waitFor({ state: 'attached' });
+  await h.shot('error-banner');
+});
