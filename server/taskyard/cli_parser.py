@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     srv = sub.add_parser("serve", help="run the sidecar (JSON-RPC over stdio)")
     srv.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead")
+    # vscode-languageclient adds --stdio for its stdio transport; stdio is the default anyway.
+    srv.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
     _task_verbs(group(sub, "task", "create and manage agent tasks", aliases=("tasks",)))
     _template_verbs(group(sub, "template", "list and inspect task templates", ("templates",)))
     _secret_verbs(group(sub, "secret", "store API keys for templates", aliases=("secrets",)))

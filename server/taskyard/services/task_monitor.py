@@ -53,6 +53,7 @@ class TaskMonitor:
         self.bridge_state: dict[str, Any] = {}
         self._pending: dict[int, MessageRecord] = {}
         self._known: dict[int, str] = {}
+        self._logged: set[tuple[Any, str]] = set()
         self._flush_task: asyncio.Task[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
@@ -78,6 +79,11 @@ class TaskMonitor:
             client = self._provider(record.workspace).client(record.workspace)
             # The bridge replays the whole conversation on connect: only changes are news.
             self._known = {m.id: m.content for m in await self._store.messages(self.task_id)}
+            self._logged = {
+                (lg.time, lg.text)
+                for lg in await self._store.logs(self.task_id)
+                if lg.stream == "agent"
+            }
             try:
                 async for name, data in client.events():
                     if self.link != "connected":
@@ -145,9 +151,11 @@ class TaskMonitor:
                 self._flush_task = asyncio.create_task(self._flush_later())
         elif name == "agent_error":
             level, text = data.get("level", "error"), str(data.get("message", ""))
-            await self._store.append_logs(
-                self.task_id, [(parse_time(data.get("time")), "agent", f"{level}: {text}")]
-            )
+            when, entry = parse_time(data.get("time")), f"{level}: {text}"
+            if (when, entry) in self._logged:
+                return  # replayed on reconnect; already in the task's log
+            self._logged.add((when, entry))
+            await self._store.append_logs(self.task_id, [(when, "agent", entry)])
 
     async def _set_status(self) -> None:
         record = await self._store.get_task(self.task_id)

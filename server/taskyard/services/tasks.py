@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -106,6 +107,8 @@ class TaskService:
         ws = record.workspace
         if ws.get("status") not in ("running", "starting", "creating"):
             return
+        if ws.get("status") != "running" and _owner_alive(ws.get("owner")):
+            return  # another live process is bringing it up; its changes will reach us
         reality = await self._provider(record).inspect(ws)
         if reality == "running" and ws.get("status") == "running":
             self._follow(record.id)
@@ -307,6 +310,13 @@ class TaskService:
 
     async def resume(self, ref: str, progress: Progress | None = None) -> Task:
         record = await self.resolve(ref)
+        running = record.workspace.get("status") == "running"
+        if running and record.status == "error":
+            # The agent died but its bridge still runs: restart both, the session resumes.
+            await self._close_monitor(record.id)
+            ws = await self._provider(record).stop(record.workspace, grace=10.0)
+            await self.store.update_task(record.id, workspace=ws)
+            record = await self.resolve(record.id)
         if record.workspace.get("status") not in ("stopped", "failed"):
             raise InvalidTransitionError(
                 f"task {record.name!r} is {record.status}; only a paused task can be resumed",
@@ -391,9 +401,18 @@ class TaskService:
             await self.store.append_logs(task_id, [(now, stream, clean)])  # type: ignore[list-item]
         self.events.log_appended(task_id, [LogLine(time=now, stream=stream, text=clean)])  # type: ignore[arg-type]
 
+    async def _close_monitor(self, task_id: str) -> None:
+        monitor = self.monitors.pop(task_id, None)
+        if monitor is not None:
+            await monitor.close()
+
     async def _set_workspace(self, task_id: str, status: str) -> None:
         record = await self.resolve(task_id)
         ws = {**record.workspace, "status": status}
+        if status in ("creating", "starting"):
+            # Whoever brings the workspace up owns it until it runs: other processes must not
+            # take a start-up in progress for one cut short.
+            ws["owner"] = {"pid": os.getpid(), "started": _process_start(os.getpid())}
         await self.store.update_task(
             task_id, workspace=ws, status=derive_status(status, "connecting", None)
         )
@@ -448,3 +467,19 @@ class TaskService:
         job = asyncio.ensure_future(coro)
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
+
+
+def _process_start(pid: int) -> str:
+    """The process's start time (from /proc): tells a live owner from a reused pid."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _owner_alive(owner: Any) -> bool:
+    if not isinstance(owner, dict) or not owner.get("pid"):
+        return False
+    pid = int(owner["pid"])
+    return pid != os.getpid() and _process_start(pid) == owner.get("started") != ""

@@ -134,7 +134,7 @@ class LocalProvider:
         return {**data, "status": "running", "pid": pid, "bridge_url": f"http://127.0.0.1:{port}"}
 
     async def stop(self, data: WorkspaceData, grace: float) -> WorkspaceData:
-        pid = data.get("pid")
+        pid = data.get("pid") or _pid_file(data)
         if pid and _alive(pid):
             client = self.client(data)
             try:
@@ -227,6 +227,14 @@ class LocalProvider:
             await asyncio.sleep(0.05)
         _signal(pid, signal.SIGKILL)
         raise WorkspaceFailure("the agent bridge did not start in time", _tail(runtime))
+
+
+def _pid_file(data: WorkspaceData) -> int | None:
+    """The bridge's pid from its runtime folder: a start-up cut short never recorded it."""
+    try:
+        return int((Path(data["runtime"]) / "bridge.pid").read_text())
+    except (KeyError, OSError, ValueError):
+        return None
 
 
 def _tail(runtime: Path, lines: int = 10) -> str:
