@@ -11,7 +11,7 @@ import sys
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["lint", "codegen_check", "tests"]
+nox.options.sessions = ["lint", "codegen_check", "tests", "vscode"]
 SOURCES = ["server", "tests", "bench", "schemas/codegen", "noxfile.py"]
 
 PACKAGE = "server/taskyard"
@@ -42,6 +42,14 @@ def codegen_check(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The whole pytest suite (real agents included when tools/install-agents.sh ran)."""
     session.run(PY, "-m", "pytest", "-p", "no:cacheprovider", *(session.posargs or ["tests"]))
+
+
+@nox.session(python=False)
+def vscode(session: nox.Session) -> None:
+    """The VS Code client: typecheck, unit tests, and the code-server end-to-end test."""
+    session.run("bash", "tools/vscode-e2e-setup.sh", external=True)
+    session.chdir("vscode-client")
+    session.run("npm", "test", external=True)
 
 
 @nox.session(python=False)
