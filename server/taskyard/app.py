@@ -19,6 +19,7 @@ from taskyard.services.store import TaskStore
 from taskyard.services.tasks import TaskEvents, TaskService
 from taskyard.services.templates import TemplateCatalog, default_folders
 from taskyard.workspaces.base import WorkspaceProvider
+from taskyard.workspaces.bridge_client import close_shared_client
 from taskyard.workspaces.local import LocalProvider
 
 
@@ -46,6 +47,7 @@ class Services:
         await self.catalog.close()
         await self.store.close()
         await self.http.aclose()
+        await close_shared_client()
 
 
 async def build_services(

@@ -64,11 +64,20 @@ def shared_client() -> httpx.AsyncClient:
         client = httpx.AsyncClient(
             verify=False,
             trust_env=False,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
         )
         _SHARED.clear()
         _SHARED[loop] = client
     return client
+
+
+async def close_shared_client() -> None:
+    """Close this loop's shared client (when the services shut down)."""
+    import asyncio
+
+    client = _SHARED.pop(id(asyncio.get_running_loop()), None)
+    if client is not None:
+        await client.aclose()
 
 
 class BridgeClient:

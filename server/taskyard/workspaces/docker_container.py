@@ -8,12 +8,14 @@ One container per task, built from pure functions here so the shape can be read 
                taskyard-workspace:bookworm
     PID 1      docker-init (``--init``): forwards SIGINT to the bridge and reaps zombies
     main       /bin/sh /opt/taskyard/entry.sh → the setup script (once per workspace) →
-               exec python3 /opt/taskyard/bridge.pyz server …   (the agent runs under it)
+               exec python3 /opt/taskyard/bridge-<hash> server …  (the agent runs under it)
     user       1000:1000, HOME=/home/agent (the default image's ``agent``), never root
     volumes    taskyard-<id>-home → /home/agent   the bridge's state file, the agent's own
                                                   session files (~/.claude, the demo's)
                taskyard-<id>-work → /workspace    the work folder (the repository)
-    files      /opt/taskyard/{bridge.pyz, entry.sh, setup.sh, token}, put in before each start
+    files      /opt/taskyard/{entry.sh, setup.sh, token}, put in before each start
+    bridge     /opt/taskyard/bridge-<hash>: the shared, read-only volume taskyard-bridge-<hash>
+               (bridge.pyz unpacked with bytecode, :mod:`.docker_bundle`)
                (token 0400, owned by the agent; never in the environment or the command line)
     network    bridge: the bridge listens on the container's interface, port 3284, published
                on 127.0.0.1 only (a random host port, read after each start); or host: the
@@ -59,7 +61,7 @@ EXIT_HOME = 96
 EXIT_SETUP = 97
 EXIT_NO_PYTHON = 98
 
-ENTRY_SH = f"""#!/bin/sh
+_ENTRY_SH = f"""#!/bin/sh
 # Taskyard's entry point in a workspace container (under docker-init): runs the template's
 # setup script once per workspace, checks for python3, then becomes the agent bridge.
 mkdir -p "{STATE_DIR}" || exit {EXIT_HOME}
@@ -78,7 +80,7 @@ if ! command -v python3 >/dev/null 2>&1; then
     exit {EXIT_NO_PYTHON}
 fi
 echo "taskyard: starting the agent bridge"
-exec python3 {FILES}/bridge.pyz "$@"
+exec python3 @BRIDGE@ "$@"
 """
 
 BRIDGE_MARKER = "taskyard: starting the agent bridge"
@@ -164,11 +166,21 @@ def limits(resources: dict[str, Any], engine_cpus: int) -> dict[str, Any]:
 
 
 def create_kwargs(
-    spec: WorkspaceSpec, options: DockerOptions, image: str, engine_cpus: int
+    spec: WorkspaceSpec,
+    options: DockerOptions,
+    image: str,
+    engine_cpus: int,
+    bridge: tuple[str, str],
 ) -> dict[str, Any]:
-    """Keyword arguments of ``client.containers.create`` for the task's container."""
+    """Keyword arguments of ``client.containers.create`` for the task's container.
+
+    ``bridge`` is the shared bridge volume and its mount point (:mod:`.docker_bundle`).
+    """
     vols = volume_names(spec.task_id)
-    volumes: dict[str, dict[str, str]] = {vols["home"]: {"bind": HOME, "mode": "rw"}}
+    volumes: dict[str, dict[str, str]] = {
+        vols["home"]: {"bind": HOME, "mode": "rw"},
+        bridge[0]: {"bind": bridge[1], "mode": "ro"},
+    }
     if spec.repo == "bind" and spec.source_repo:
         # The user's folder itself; the agent (uid 1000) must be allowed to write it.
         volumes[os.path.abspath(spec.source_repo)] = {"bind": workdir(spec), "mode": "rw"}
@@ -204,15 +216,25 @@ def create_kwargs(
     }
 
 
+def entry_script(bridge: str) -> str:
+    """entry.sh for the bridge unpacked in the folder ``bridge`` (see :mod:`.docker_bundle`)."""
+    return _ENTRY_SH.replace("@BRIDGE@", bridge)
+
+
 def files_tar_entries(
-    bridge: bytes, token: str, setup_script: str
+    spec: WorkspaceSpec, bridge_path: str, token: str
 ) -> list[tuple[str, bytes | None, int]]:
-    """What goes into ``/opt/taskyard`` before each start (see :func:`~.docker_engine.tar_of`)."""
+    """What is put into the container before each start (see :func:`~.docker_engine.tar_of`).
+
+    Folder entries for the volumes' mount points make them the agent's: a fresh volume over a
+    path the image lacks is root's, and a capability-less agent could not write to it.
+    """
+    owned = [HOME] if spec.repo == "bind" else [HOME, workdir(spec)]
     return [
+        *[(path, None, 0o755) for path in owned],
         (FILES, None, 0o700),
-        (f"{FILES}/bridge.pyz", bridge, 0o644),
-        (f"{FILES}/entry.sh", ENTRY_SH.encode(), 0o755),
-        (f"{FILES}/setup.sh", setup_script.encode(), 0o600),
+        (f"{FILES}/entry.sh", entry_script(bridge_path).encode(), 0o755),
+        (f"{FILES}/setup.sh", spec.setup_script.encode(), 0o600),
         (f"{FILES}/token", token.encode(), 0o400),
     ]
 

@@ -6,7 +6,7 @@ The container's anatomy (image, user, volumes, files, ports, labels, limits) is 
 
     creating   image resolved (pulled or built, ``build`` log); volumes and container created
        │       (``startup`` log); the token made on the host (0600, ``<root>/<task>/token``)
-    starting   bridge.pyz, entry script, setup script and token put into /opt/taskyard; the
+    starting   the bridge, entry script, setup script and token put into /opt/taskyard; the
        │       container started with its output attached; lines go to the log as ``startup``
        │       until the bridge starts, then ``agent``; ready when the bridge says it serves
     running    the bridge answers on 127.0.0.1:<published port> (``bridge_url``)
@@ -43,6 +43,7 @@ from taskyard.bridge.zipapp import ensure_zipapp
 
 from .base import LogSink, WorkspaceData, WorkspaceFailure, WorkspaceSpec
 from .bridge_client import BridgeClient
+from .docker_bundle import BridgeBundle, ensure_volume, make_bundle
 from .docker_container import (
     BRIDGE_MARKER,
     BRIDGE_PORT,
@@ -82,7 +83,9 @@ class DockerProvider:
         self.options = options or DockerOptions()
         self.engine = engine or DockerEngine()
         self._cache_dir = cache_dir or root / "cache"
-        self._bridge: bytes | None = None
+        self._bridge: BridgeBundle | None = None
+        self._bundle_ready = False
+        self._bundle_lock = asyncio.Lock()
         self._cpus: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -168,10 +171,18 @@ class DockerProvider:
             "looking for the task's container", lambda c: find_container(c, task_id)
         )
         if existing is not None:
-            return {"container_id": existing.id, "image": existing.attrs["Config"]["Image"]}
+            image = existing.attrs["Config"]["Image"]
+            bundle = await self._bundle_volume(image)
+            mounts = {m.get("Name") for m in existing.attrs.get("Mounts") or []}
+            if bundle.volume in mounts:
+                return {"container_id": existing.id, "image": image}
+            # Made by another version of the bridge: a new container on the same volumes.
+            log("startup", "the agent bridge was updated; recreating the container")
+            await self.engine.call("replacing the container", lambda _: existing.remove(force=True))
         image = await resolve_image(self.engine, spec, self.options.image, log)
         cpus = await self._engine_cpus()
-        kwargs = create_kwargs(spec, self.options, image, cpus)
+        bundle = await self._bundle_volume(image)
+        kwargs = create_kwargs(spec, self.options, image, cpus, (bundle.volume, bundle.folder))
 
         def make(client: Any) -> tuple[Any, bool]:
             have = {v.name for v in find_volumes(client, task_id)}
@@ -192,7 +203,8 @@ class DockerProvider:
         """Put the files in, start the container, wait for the bridge to serve."""
         task_id = spec.task_id
         token = (Path(data["runtime"]) / "token").read_text().strip()
-        files = tar_of(files_tar_entries(await self._bridge_bytes(), token, spec.setup_script))
+        bundle = await self._bundle()
+        files = tar_of(files_tar_entries(spec, bundle.folder, token))
         container = await self.engine.call(
             "copying the agent bridge into the container",
             lambda c: _put_files(c, task_id, files),
@@ -263,11 +275,25 @@ class DockerProvider:
 
         await self.engine.call("removing the workspace", remove)
 
-    async def _bridge_bytes(self) -> bytes:
-        if self._bridge is None:
-            path = await asyncio.to_thread(ensure_zipapp, str(self._cache_dir))
-            self._bridge = await asyncio.to_thread(Path(path).read_bytes)
-        return self._bridge
+    async def _bundle(self) -> BridgeBundle:
+        """This sidecar's bridge, unpacked and compiled once per provider."""
+        async with self._bundle_lock:
+            if self._bridge is None:
+                path = await asyncio.to_thread(ensure_zipapp, str(self._cache_dir))
+                pyz = await asyncio.to_thread(Path(path).read_bytes)
+                self._bridge = await asyncio.to_thread(make_bundle, pyz)
+            return self._bridge
+
+    async def _bundle_volume(self, image: str) -> BridgeBundle:
+        """The bundle, its shared volume checked (and filled if needed) once per provider."""
+        bundle = await self._bundle()
+        async with self._bundle_lock:
+            if not self._bundle_ready:
+                await self.engine.call(
+                    "installing the agent bridge", lambda c: ensure_volume(c, bundle, image)
+                )
+                self._bundle_ready = True
+        return bundle
 
     async def _engine_cpus(self) -> int:
         if self._cpus is None:

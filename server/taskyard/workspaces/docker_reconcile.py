@@ -27,7 +27,7 @@ class ManagedObject:
     name: str
     task_id: str
     role: str
-    """``workspace`` for containers; ``home`` or ``work`` for volumes."""
+    """``workspace`` for containers; ``home``, ``work`` or (shared) ``bridge`` for volumes."""
     status: str
     """The container's state (``running``, ``exited``…); ``volume`` for volumes."""
 
@@ -62,7 +62,9 @@ def _object(kind: str, name: str, labels: dict[str, str], status: str) -> Manage
 async def orphans(engine: DockerEngine, owned: Collection[str]) -> list[ManagedObject]:
     """Taskyard's objects whose task id is not in ``owned`` (the ids of existing tasks)."""
     known = set(owned)
-    return [o for o in await list_managed(engine) if o.task_id not in known]
+    # The shared bridge volumes (role ``bridge``) belong to no task, so to no task's orphans.
+    found = await list_managed(engine)
+    return [o for o in found if o.task_id not in known and o.role != "bridge"]
 
 
 def duplicates(objects: Collection[ManagedObject]) -> list[str]:
