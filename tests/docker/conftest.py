@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import docker
-import docker.errors
+import docker.errors  # binds `docker` too; plain `import docker` reads as this package to ruff
 import pytest
 
 from taskyard.workspaces.base import WorkspaceSpec
-from taskyard.workspaces.bridge_client import BridgeClient
+from taskyard.workspaces.bridge_client import BridgeClient, shared_client
 from taskyard.workspaces.docker_container import DEFAULT_IMAGE, DockerOptions
 from taskyard.workspaces.docker_engine import task_filter
 from taskyard.workspaces.docker_provider import DockerProvider
@@ -41,7 +40,9 @@ def docker_client() -> Iterator[Any]:
         client.ping()
     except docker.errors.DockerException as exc:
         where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-        pytest.skip(f"no Docker engine reachable at {where} (tools/docker-setup.sh starts one): {exc}")
+        pytest.skip(
+            f"no Docker engine reachable at {where} (tools/docker-setup.sh starts one): {exc}"
+        )
     for image in (DEFAULT_IMAGE, BASE_IMAGE):
         try:
             client.images.get(image)
@@ -94,7 +95,9 @@ class Harness:
 
     def leftovers(self, task_id: str) -> list[str]:
         """Names of containers and volumes still on the engine for ``task_id``."""
-        found = [c.name for c in self.client.containers.list(all=True, filters=task_filter(task_id))]
+        found = [
+            c.name for c in self.client.containers.list(all=True, filters=task_filter(task_id))
+        ]
         return found + [v.name for v in self.client.volumes.list(filters=task_filter(task_id))]
 
     def container(self, task_id: str) -> Any:
@@ -116,13 +119,18 @@ def purge(client: Any, task_ids: list[str]) -> None:
 
 
 @pytest.fixture
-async def harness(
-    tmp_path: Path, docker_client: Any, bridge_cache: Path
-) -> AsyncIterator[Harness]:
+async def harness(tmp_path: Path, docker_client: Any, bridge_cache: Path) -> AsyncIterator[Harness]:
     h = make_harness(tmp_path / "docker", docker_client, bridge_cache)
     yield h
-    await h.provider.close()
-    await asyncio.to_thread(purge, docker_client, h.task_ids)
+    await finish(h)
+
+
+async def finish(harness: Harness) -> None:
+    """A test's cleanup: its provider closed, its tasks' objects removed from the engine."""
+    await harness.provider.close()
+    await asyncio.to_thread(purge, harness.client, harness.task_ids)
+    # Bridge clients share one httpx client per event loop; close this test's.
+    await shared_client().aclose()
 
 
 async def wait_for(

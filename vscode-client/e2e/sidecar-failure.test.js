@@ -31,7 +31,7 @@ test('the panel shows why the sidecar cannot start and how to fix it', { timeout
   await h.shot('failure-state');
 });
 
-test('fixing taskyard.pythonPath in the Settings editor recovers without a reload', { timeout: 90_000 }, async () => {
+test('fixing taskyard.pythonPath in the Settings editor recovers without a reload', { timeout: 180_000 }, async () => {
   const { page } = h;
   await h.webview().locator('vscode-button', { hasText: 'Open Settings' }).click();
   // code-server is a remote: machine-overridable settings live under the "Remote" tab
@@ -41,7 +41,7 @@ test('fixing taskyard.pythonPath in the Settings editor recovers without a reloa
   await input.waitFor({ timeout: 20_000 });
   await input.fill(SIDECAR_PYTHON);
   await input.press('Tab');
-  await h.webview().locator('[data-testid="create-form"]').waitFor({ timeout: 45_000 });
+  await h.webview().locator('[data-testid="create-form"]').waitFor({ timeout: 120_000 });
   await h.webview().locator('[data-testid="sidecar-failed"]').waitFor({ state: 'detached' });
   await h.shot('recovered');
 });
