@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
 from taskyard.workspaces.base import WorkspaceFailure, WorkspaceSpec  # noqa: E402
-from taskyard.workspaces.bridge_client import BridgeClient, shared_client  # noqa: E402
+from taskyard.workspaces.bridge_client import BridgeClient, close_shared_client  # noqa: E402
 from taskyard.workspaces.docker_container import DEFAULT_IMAGE  # noqa: E402
 from taskyard.workspaces.docker_engine import task_filter  # noqa: E402
 from taskyard.workspaces.docker_provider import DockerProvider  # noqa: E402
@@ -172,7 +172,7 @@ async def run(quick: bool) -> None:
         finally:
             await cleanup(provider, made)
             await provider.close()
-            await shared_client().aclose()
+            await close_shared_client()
 
 
 def main(quick: bool = False) -> None:

@@ -23,7 +23,7 @@ import docker.errors  # binds `docker` too; plain `import docker` reads as this 
 import pytest
 
 from taskyard.workspaces.base import WorkspaceSpec
-from taskyard.workspaces.bridge_client import BridgeClient, shared_client
+from taskyard.workspaces.bridge_client import BridgeClient, close_shared_client
 from taskyard.workspaces.docker_container import DEFAULT_IMAGE, DockerOptions
 from taskyard.workspaces.docker_engine import task_filter
 from taskyard.workspaces.docker_provider import DockerProvider
@@ -130,7 +130,7 @@ async def finish(harness: Harness) -> None:
     await harness.provider.close()
     await asyncio.to_thread(purge, harness.client, harness.task_ids)
     # Bridge clients share one httpx client per event loop; close this test's.
-    await shared_client().aclose()
+    await close_shared_client()
 
 
 async def wait_for(

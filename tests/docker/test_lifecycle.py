@@ -5,8 +5,11 @@ prompt never sent twice) → delete (nothing left)."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from taskyard.workspaces.docker_reconcile import duplicates, list_managed, orphans, remove_orphans
 
@@ -122,3 +125,35 @@ async def test_orphans_are_listed_and_removed_by_label(harness: Harness) -> None
     assert harness.leftovers(orphan_spec.task_id) == []
     assert await provider.inspect(owned) == "running"
     await provider.delete(owned)
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> tuple[Path, str]:
+    """A repository with one commit: (its folder, the commit)."""
+    repo = tmp_path / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@taskyard.invalid"]
+    subprocess.run(["git", "-c", "init.defaultBranch=main", "init", "-q", str(repo)], check=True)
+    (repo / "README.md").write_text("hello from the repo\n")
+    subprocess.run([*git, "add", "README.md"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "first"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    return repo, head.strip()
+
+
+async def test_the_repository_is_cloned_into_the_work_volume(
+    harness: Harness, git_repo: tuple[Path, str]
+) -> None:
+    repo, head = git_repo
+    logs = Logs()
+    spec = harness.spec(repo="worktree", source_repo=str(repo))
+    data = await harness.provider.create(spec, logs)
+    assert data["base_commit"] == head
+    assert f"clone of {repo} at {head[:12]}" in logs.text("startup")
+    container = harness.container(spec.task_id)
+    readme = container.exec_run(["cat", "/workspace/README.md"], user="1000")
+    assert readme.output == b"hello from the repo\n"
+    status = container.exec_run(["git", "-C", "/workspace", "status", "--porcelain"])
+    assert status.exit_code == 0 and status.output == b""
+    owner = container.exec_run(["stat", "-c", "%u", "/workspace/README.md", "/workspace/.git"])
+    assert owner.output.split() == [b"1000", b"1000"]
+    await harness.provider.delete(data)

@@ -105,10 +105,13 @@ class DockerEngine:
         if self._client is None:
             async with self._lock:
                 if self._client is None:
+                    failure = None
                     try:
                         self._client = await asyncio.to_thread(self._factory)
                     except (docker.errors.DockerException, OSError) as exc:
-                        raise translate(exc, "connecting to the Docker engine") from None
+                        failure = translate(exc, "connecting to the Docker engine")
+                    if failure is not None:
+                        raise failure
         return self._client
 
     async def call(self, doing: str, fn: Callable[[Any], T]) -> T:
@@ -117,13 +120,22 @@ class DockerEngine:
         try:
             return await asyncio.to_thread(fn, client)
         except (docker.errors.DockerException, OSError) as exc:
-            raise translate(exc, doing) from None
+            failure = translate(exc, doing)
+        # Raised outside the handler, the failure does not chain the SDK's exception, whose
+        # traceback would keep its sockets (and whatever else its frames hold) alive.
+        raise failure
 
-    async def ping(self) -> bool:
-        """Whether an engine answers (never raises)."""
+    async def ping(self, within: float = 3.0) -> bool:
+        """Whether an engine answers within ``within`` seconds (never raises).
+
+        For choosing a provider at start-up: an unreachable ``DOCKER_HOST`` must not hold the
+        sidecar for the client's whole timeout. A probe still running when the time is up ends
+        on its worker thread; its client is not kept.
+        """
         try:
-            return bool(await self.call("pinging the engine", lambda c: c.ping()))
-        except WorkspaceFailure:
+            ping = self.call("pinging the engine", lambda c: c.ping())
+            return bool(await asyncio.wait_for(ping, within))
+        except (WorkspaceFailure, TimeoutError):
             return False
 
     async def close(self) -> None:

@@ -152,7 +152,7 @@ class DockerProvider:
             return await self.engine.call("inspecting the workspace", look)
         except WorkspaceFailure as exc:
             # No engine: its containers are not running, and honestly paused is what is known.
-            log.warning("task %s: %s", task_id, exc)
+            log.warning("task %s: %s", task_id, str(exc))
             return "stopped"
 
     def client(self, data: WorkspaceData) -> BridgeClient:
