@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +51,35 @@ def docker_client() -> Iterator[Any]:
         except docker.errors.ImageNotFound:
             client.close()
             pytest.fail(f"image {image} is missing: run tools/docker-setup.sh")
+    purge_stale(client)
     yield client
     client.close()
+
+
+TEST_PREFIX = "7e57"
+"""Test task ids are version-4 UUIDs starting with this ("test"): real agents such as Claude
+Code take the task id as their session id and insist on a UUID."""
+
+STALE_AFTER = 15 * 60
+"""Seconds after which a test's container or volume is a leftover of a killed run."""
+
+
+def purge_stale(client: Any) -> None:
+    """Remove what killed test runs left (task ids starting with :data:`TEST_PREFIX`). Only objects
+    older than any test could run are touched, so a concurrent run keeps its own."""
+    now = time.time()
+
+    def stale(labels: dict[str, str], created: str) -> bool:
+        task = labels.get("dev.taskyard.task", "")
+        born = datetime.fromisoformat(created[:19]).replace(tzinfo=UTC).timestamp()
+        return task.startswith(TEST_PREFIX) and now - born > STALE_AFTER
+
+    for container in client.containers.list(all=True, filters=task_filter()):
+        if stale(container.labels, container.attrs["Created"]):
+            container.remove(force=True)
+    for volume in client.volumes.list(filters=task_filter()):
+        if stale(volume.attrs.get("Labels") or {}, volume.attrs["CreatedAt"]):
+            volume.remove(force=True)
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +110,7 @@ class Harness:
     task_ids: list[str] = attrs.Factory(list)
 
     def spec(self, **changes: Any) -> WorkspaceSpec:
-        task_id = str(uuid.uuid4())
+        task_id = str(uuid.UUID(TEST_PREFIX + uuid.uuid4().hex[4:]))  # see purge_stale
         self.task_ids.append(task_id)
         fields: dict[str, Any] = {
             "task_id": task_id,

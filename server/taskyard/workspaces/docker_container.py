@@ -1,4 +1,4 @@
-"""The anatomy of a task's container: what :class:`~.docker.DockerProvider` asks the engine for.
+"""The anatomy of a task's container: what the Docker provider asks the engine for.
 
 One container per task, built from pure functions here so the shape can be read in one place
 (and checked without an engine)::
@@ -13,10 +13,10 @@ One container per task, built from pure functions here so the shape can be read 
     volumes    taskyard-<id>-home → /home/agent   the bridge's state file, the agent's own
                                                   session files (~/.claude, the demo's)
                taskyard-<id>-work → /workspace    the work folder (the repository)
-    files      /opt/taskyard/{entry.sh, setup.sh, token}, put in before each start
+    files      /opt/taskyard/{entry.sh, setup.sh, token}, put in before each start (token
+               0400, owned by the agent; never in the environment or the command line)
     bridge     /opt/taskyard/bridge-<hash>: the shared, read-only volume taskyard-bridge-<hash>
                (bridge.pyz unpacked with bytecode, :mod:`.docker_bundle`)
-               (token 0400, owned by the agent; never in the environment or the command line)
     network    bridge: the bridge listens on the container's interface, port 3284, published
                on 127.0.0.1 only (a random host port, read after each start); or host: the
                bridge listens on 127.0.0.1 of the host itself (tests reaching fake servers)
