@@ -51,6 +51,7 @@ def sidecar_env(base: Path, demo_speed: str) -> dict[str, str]:
         "XDG_CONFIG_HOME": str(base / "config"),
         "XDG_DATA_HOME": str(base / "xdg-data"),
         "TASKYARD_DEMO_SPEED": demo_speed,
+        "TASKYARD_DOCKER": "0",  # the sidecar figures are the engine's own, without Docker
         "PYTHONPATH": str(ROOT / "server"),
     }
 

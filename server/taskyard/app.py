@@ -20,6 +20,7 @@ from taskyard.services.tasks import TaskEvents, TaskService
 from taskyard.services.templates import TemplateCatalog, default_folders
 from taskyard.workspaces.base import WorkspaceProvider
 from taskyard.workspaces.bridge_client import close_shared_client
+from taskyard.workspaces.docker_provider import DockerProvider
 from taskyard.workspaces.local import LocalProvider
 
 
@@ -41,12 +42,16 @@ class Services:
     secrets: SecretStore
     tasks: TaskService
     http: httpx.AsyncClient
+    docker: DockerProvider | None = None
+    """The Docker provider when an engine answered at start-up, else None."""
 
     async def close(self) -> None:
         await self.tasks.close()
         await self.catalog.close()
         await self.store.close()
         await self.http.aclose()
+        if self.docker is not None:
+            await self.docker.engine.close()
         await close_shared_client()
 
 
@@ -69,6 +74,9 @@ async def build_services(
     http = httpx.AsyncClient()
     names = NameGenerator(http, lambda: secrets.get_optional("anthropic-api-key"), random.Random())
     providers: dict[str, WorkspaceProvider] = {"local": LocalProvider(root / "workspaces")}
+    docker = await docker_provider(root)
+    if docker is not None:
+        providers["docker"] = docker
     repo = str(workspace) if workspace and (workspace / ".git").exists() else None
     tasks = TaskService(
         store=store,
@@ -80,4 +88,17 @@ async def build_services(
         source_repo=repo,
     )
     await tasks.start(watch=watch)
-    return Services(store=store, catalog=catalog, secrets=secrets, tasks=tasks, http=http)
+    return Services(
+        store=store, catalog=catalog, secrets=secrets, tasks=tasks, http=http, docker=docker
+    )
+
+
+async def docker_provider(root: Path) -> DockerProvider | None:
+    """The Docker provider when an engine answers (``TASKYARD_DOCKER=0`` turns it off)."""
+    if os.environ.get("TASKYARD_DOCKER") == "0":
+        return None
+    docker = DockerProvider(root / "docker")
+    if await docker.engine.ping():
+        return docker
+    await docker.engine.close()
+    return None

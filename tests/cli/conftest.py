@@ -69,6 +69,7 @@ class Cli:
             TASKYARD_DATA_DIR=str(self.data),
             XDG_CONFIG_HOME=str(self.config),
             TASKYARD_DEMO_SPEED="5",
+            TASKYARD_DOCKER="0",
             PYTHONPATH=str(ROOT / "server"),
             PYTHONPYCACHEPREFIX=str(PYCACHE),
         )

@@ -53,6 +53,7 @@ STABLE_CODES = {
     "nameConflict": 1010,
     "secretMissing": 1011,
     "invalidTemplate": 1012,
+    "noRepository": 1013,
 }
 
 

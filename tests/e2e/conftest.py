@@ -37,6 +37,8 @@ def sidecar_env(data: Path) -> dict[str, str]:
         "TASKYARD_DATA_DIR": str(data),
         "XDG_CONFIG_HOME": str(data / "config"),
         "TASKYARD_DEMO_SPEED": "5",
+        # Local workspaces here; tests/docker and tests/e2e/test_docker*.py use the engine.
+        "TASKYARD_DOCKER": "0",
         "PYTHONPATH": str(ROOT / "server"),
     }
 

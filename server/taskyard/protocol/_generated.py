@@ -26,6 +26,9 @@ permission dialog), ``complete`` (reported its task done; still accepts follow-u
 DiagnosticSeverity: TypeAlias = Literal["error", "warning"]
 """How bad a template problem is; templates with errors are not listed."""
 
+DiffChange: TypeAlias = Literal["added", "modified", "deleted", "renamed"]
+"""How a file changed in a task's work folder."""
+
 ErrorKind: TypeAlias = Literal[
     "taskNotFound",
     "templateNotFound",
@@ -39,6 +42,7 @@ ErrorKind: TypeAlias = Literal[
     "nameConflict",
     "secretMissing",
     "invalidTemplate",
+    "noRepository",
 ]
 """Stable, machine-readable error kinds; ``schemas/errors.json`` gives each its JSON-RPC code and
 default message (a contract test keeps the two lists equal).
@@ -109,6 +113,29 @@ open workspace.
 
 WorkspaceProvider: TypeAlias = Literal["local", "docker"]
 """Where a task's workspace runs: on the host or in a Docker container."""
+
+
+@attrs.define(kw_only=True)
+class DiffFile:
+    """One changed file of a task's work."""
+
+    path: str
+    """Path relative to the work folder (the new path for a rename)."""
+
+    old_path: str | None = None
+    """The path before a rename."""
+
+    change: DiffChange
+    """What happened to the file."""
+
+    additions: int
+    """Lines added (0 for binary files)."""
+
+    deletions: int
+    """Lines deleted (0 for binary files)."""
+
+    binary: bool = False
+    """Whether the file is binary (the patch carries it as a git binary patch)."""
 
 
 @attrs.define(kw_only=True)
@@ -262,6 +289,74 @@ class Preset:
 
     parameters: dict[str, str]
     """Parameter values by name."""
+
+
+@attrs.define(kw_only=True)
+class ProviderInfo:
+    """One workspace provider and whether tasks can use it now."""
+
+    name: WorkspaceProvider
+    """The provider."""
+
+    available: bool
+    """Whether new tasks can run there now."""
+
+    detail: str
+    """What it runs on (e.g. the Docker engine's address and version), or why it is unavailable and
+    how to fix it.
+    """
+
+
+@attrs.define(kw_only=True)
+class ServerInfo:
+    """Result of ``taskyard/server/info``: what this sidecar is and can do."""
+
+    version: str
+    """The sidecar's version."""
+
+    data_dir: str
+    """Where the sidecar keeps its database and workspaces."""
+
+    providers: list[ProviderInfo]
+    """Every workspace provider, available or not."""
+
+    default_provider: WorkspaceProvider
+    """Where a template that says ``auto`` runs now (the settings' ``defaultProvider`` applied)."""
+
+    template_folders: list[str]
+    """The folders templates are loaded from, in precedence order."""
+
+    repository: str | None = None
+    """The editor's git repository that tasks start from and export branches to, when there is one.
+    """
+
+    settings: SidecarSettings
+    """The editor settings in effect (from ``initializationOptions`` and the last
+    ``workspace/didChangeConfiguration``).
+    """
+
+
+@attrs.define(kw_only=True)
+class ServerInfoParams:
+    """Parameters of ``taskyard/server/info`` (none)."""
+
+
+@attrs.define(kw_only=True)
+class SidecarSettings:
+    """The editor settings the sidecar honours, sent as the ``initialize`` request's
+    ``initializationOptions`` and as ``workspace/didChangeConfiguration``'s ``settings.taskyard``.
+    Changing them never restarts running tasks.
+    """
+
+    template_folders: list[str] | None = None
+    """Extra template folders (absolute, or relative to the workspace folder), searched before the
+    user and built-in ones.
+    """
+
+    default_provider: TemplateProvider = "auto"
+    """Where templates that say ``auto`` run: ``auto`` (Docker when an engine answers), ``docker``
+    or ``local``.
+    """
 
 
 @attrs.define(kw_only=True)
@@ -431,11 +526,111 @@ class TasksCreateParams:
 
 
 @attrs.define(kw_only=True)
+class TasksDeleteParams:
+    """Parameters of ``taskyard/tasks/delete``."""
+
+    task: str
+    """Id or name of the task."""
+
+    keep_work: bool = False
+    """Keep the work folder (the local folder, or the Docker volume holding it) instead of removing
+    it; the result says where it is.
+    """
+
+
+@attrs.define(kw_only=True)
+class TasksDeleteResult:
+    """Result of ``taskyard/tasks/delete``."""
+
+    id: str
+    """The deleted task's id."""
+
+    name: str
+    """The deleted task's name."""
+
+    kept_work: str | None = None
+    """Where the kept work folder is (a path, or ``volume:<name>`` for Docker), when ``keepWork``
+    was set.
+    """
+
+
+@attrs.define(kw_only=True)
 class TasksDidChangeParams:
     """Parameters of ``taskyard/tasks/didChange``."""
 
     task: Task
     """The full, current snapshot."""
+
+
+@attrs.define(kw_only=True)
+class TasksDiffParams:
+    """Parameters of ``taskyard/tasks/diff``."""
+
+    task: str
+    """Id or name of the task."""
+
+
+@attrs.define(kw_only=True)
+class TasksDiffResult:
+    """Result of ``taskyard/tasks/diff``: everything the task changed in its work folder since it
+    started, committed or not.
+    """
+
+    base: str
+    """The commit the work folder started from (``git apply`` the patch on it)."""
+
+    patch: str
+    """A git patch (``git apply``-able, binary files included); empty when nothing changed."""
+
+    files: list[DiffFile]
+    """The changed files, sorted by path."""
+
+    file_name: str
+    """A file name the client may propose when saving the patch."""
+
+
+@attrs.define(kw_only=True)
+class TasksExportBranchParams:
+    """Parameters of ``taskyard/tasks/exportBranch``."""
+
+    task: str
+    """Id or name of the task."""
+
+    branch: str
+    """Name of the branch to create in the editor's repository; it must not exist yet."""
+
+    message: str | None = None
+    """Commit message for the task's uncommitted work (default: the task's title)."""
+
+
+@attrs.define(kw_only=True)
+class TasksExportBranchResult:
+    """Result of ``taskyard/tasks/exportBranch``."""
+
+    branch: str
+    """The branch created."""
+
+    commit: str
+    """The commit the branch points at."""
+
+    repository: str
+    """Folder of the repository that received the branch."""
+
+    files: int
+    """How many files the branch changes against the task's base."""
+
+
+@attrs.define(kw_only=True)
+class TasksKeysParams:
+    """Parameters of ``taskyard/tasks/keys``: raw keystrokes for an attached terminal."""
+
+    task: str
+    """Id or name of the task."""
+
+    data: str
+    """The bytes to type into the agent's terminal, as text (escape sequences included, e.g.
+    ``\\u001b`` for Escape).
+    """
 
 
 @attrs.define(kw_only=True)
@@ -864,12 +1059,28 @@ TASKS_PAUSE: Final = "taskyard/tasks/pause"
 TASKS_RESUME: Final = "taskyard/tasks/resume"
 """Starts a paused task's workspace again; the agent continues its session."""
 TASKS_DELETE: Final = "taskyard/tasks/delete"
-"""Deletes a task and its workspace."""
+"""Deletes a task and its workspace; with ``keepWork`` the work folder stays (the result says
+where).
+"""
 TASKS_LOGS: Final = "taskyard/tasks/logs"
 """Exports a task's logs and conversation as a file's content; the client chooses where to save it.
 """
 TASKS_SCREEN: Final = "taskyard/tasks/screen"
 """The agent's terminal screen as text, for a read-only view."""
+TASKS_DIFF: Final = "taskyard/tasks/diff"
+"""The task's work as a git patch against the commit it started from, uncommitted changes included;
+works while the task runs and while it is paused.
+"""
+TASKS_EXPORT_BRANCH: Final = "taskyard/tasks/exportBranch"
+"""Commits the task's work (uncommitted changes included) on a new branch of the editor's
+repository, without touching its working tree or the task's folder.
+"""
+TASKS_KEYS: Final = "taskyard/tasks/keys"
+"""Types raw keystrokes into the agent's terminal (an attached terminal's input)."""
+SERVER_INFO: Final = "taskyard/server/info"
+"""The sidecar's version, data folder, template folders and workspace providers (is Docker
+reachable?).
+"""
 TASKS_DID_CHANGE: Final = "taskyard/tasks/didChange"
 """A task was created or changed; carries its full snapshot."""
 TASKS_DID_DELETE: Final = "taskyard/tasks/didDelete"
@@ -893,9 +1104,13 @@ METHODS: Final[dict[str, tuple[type[Any], type[Any]]]] = {
     TASKS_INTERRUPT: (TaskRef, Task),
     TASKS_PAUSE: (TaskRef, Task),
     TASKS_RESUME: (TaskRef, Task),
-    TASKS_DELETE: (TaskRef, TaskIdentity),
+    TASKS_DELETE: (TasksDeleteParams, TasksDeleteResult),
     TASKS_LOGS: (TasksLogsParams, TasksLogsResult),
     TASKS_SCREEN: (TaskRef, TasksScreenResult),
+    TASKS_DIFF: (TasksDiffParams, TasksDiffResult),
+    TASKS_EXPORT_BRANCH: (TasksExportBranchParams, TasksExportBranchResult),
+    TASKS_KEYS: (TasksKeysParams, TaskIdentity),
+    SERVER_INFO: (ServerInfoParams, ServerInfo),
 }
 """Request method → (params class, result class)."""
 
@@ -963,6 +1178,22 @@ REQUEST_ERRORS: Final[dict[str, tuple[ErrorKind, ...]]] = {
         "taskNotReady",
         "agentFailure",
     ),
+    TASKS_DIFF: (
+        "taskNotFound",
+        "workspaceFailure",
+    ),
+    TASKS_EXPORT_BRANCH: (
+        "taskNotFound",
+        "invalidParameters",
+        "noRepository",
+        "workspaceFailure",
+    ),
+    TASKS_KEYS: (
+        "taskNotFound",
+        "taskNotReady",
+        "agentFailure",
+    ),
+    SERVER_INFO: (),
 }
 """Request method → the error kinds it may answer with."""
 
@@ -979,6 +1210,7 @@ ERRORS: Final[dict[ErrorKind, tuple[int, str]]] = {
     "nameConflict": (1010, "A task with this name already exists"),
     "secretMissing": (1011, "A required secret is not set"),
     "invalidTemplate": (1012, "Template is invalid"),
+    "noRepository": (1013, "No repository to export to"),
 }
 """Error kind → (JSON-RPC error code, default message)."""
 
@@ -987,12 +1219,16 @@ __all__ = [
     "METHODS",
     "NOTIFICATIONS",
     "REQUEST_ERRORS",
+    "SERVER_INFO",
     "TASKS_CREATE",
     "TASKS_DELETE",
     "TASKS_DID_CHANGE",
     "TASKS_DID_DELETE",
+    "TASKS_DIFF",
+    "TASKS_EXPORT_BRANCH",
     "TASKS_GET",
     "TASKS_INTERRUPT",
+    "TASKS_KEYS",
     "TASKS_LIST",
     "TASKS_LOGS",
     "TASKS_LOG_DID_APPEND",
@@ -1008,6 +1244,8 @@ __all__ = [
     "TEMPLATES_VALIDATE",
     "AgentState",
     "DiagnosticSeverity",
+    "DiffChange",
+    "DiffFile",
     "EnvVar",
     "ErrorData",
     "ErrorKind",
@@ -1024,7 +1262,11 @@ __all__ = [
     "ParameterType",
     "ParameterValidation",
     "Preset",
+    "ProviderInfo",
     "RepoMode",
+    "ServerInfo",
+    "ServerInfoParams",
+    "SidecarSettings",
     "StateSource",
     "Task",
     "TaskActions",
@@ -1035,7 +1277,14 @@ __all__ = [
     "TaskState",
     "TaskStatus",
     "TasksCreateParams",
+    "TasksDeleteParams",
+    "TasksDeleteResult",
     "TasksDidChangeParams",
+    "TasksDiffParams",
+    "TasksDiffResult",
+    "TasksExportBranchParams",
+    "TasksExportBranchResult",
+    "TasksKeysParams",
     "TasksListParams",
     "TasksListResult",
     "TasksLogDidAppendParams",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import TaskRecord
 from taskyard.services.templates import TemplateCatalog
@@ -38,6 +40,9 @@ async def workspace_spec(
         image=tpl.workspace.image,
         dockerfile=str(spec.dockerfile) if spec.dockerfile else None,
         workdir=tpl.workspace.workdir,
+        resources={
+            k: v for k, v in attrs.asdict(tpl.workspace.resources).items() if v is not None
+        },
         preview_port=tpl.workspace.preview_port,
     )
 

@@ -17,6 +17,25 @@ export type AgentState = "working" | "idle" | "needs_input" | "complete" | "fail
 /** How bad a template problem is; templates with errors are not listed. */
 export type DiagnosticSeverity = "error" | "warning";
 
+/** How a file changed in a task's work folder. */
+export type DiffChange = "added" | "modified" | "deleted" | "renamed";
+
+/** One changed file of a task's work. */
+export interface DiffFile {
+  /** Path relative to the work folder (the new path for a rename). */
+  path: string;
+  /** The path before a rename. */
+  oldPath?: string;
+  /** What happened to the file. */
+  change: DiffChange;
+  /** Lines added (0 for binary files). */
+  additions: number;
+  /** Lines deleted (0 for binary files). */
+  deletions: number;
+  /** Whether the file is binary (the patch carries it as a git binary patch). */
+  binary?: boolean;
+}
+
 /** One environment variable of a workspace. */
 export interface EnvVar {
   /** Variable name. */
@@ -63,7 +82,8 @@ export type ErrorKind =
   | "agentFailure"
   | "nameConflict"
   | "secretMissing"
-  | "invalidTemplate";
+  | "invalidTemplate"
+  | "noRepository";
 
 /** Export format of a task log: plain text, Markdown transcript, or one JSON object per line. */
 export type LogFormat = "txt" | "md" | "jsonl";
@@ -179,11 +199,68 @@ export interface Preset {
   parameters: Record<string, string>;
 }
 
+/** One workspace provider and whether tasks can use it now. */
+export interface ProviderInfo {
+  /** The provider. */
+  name: WorkspaceProvider;
+  /** Whether new tasks can run there now. */
+  available: boolean;
+  /**
+   * What it runs on (e.g. the Docker engine's address and version), or why it is unavailable and
+   * how to fix it.
+   */
+  detail: string;
+}
+
 /**
  * How the editor's repository reaches the workspace: a git `worktree` of it, a fresh `clone`, a
  * `bind` mount of the folder itself, or `none` (an empty workspace).
  */
 export type RepoMode = "worktree" | "clone" | "bind" | "none";
+
+/** Result of `taskyard/server/info`: what this sidecar is and can do. */
+export interface ServerInfo {
+  /** The sidecar's version. */
+  version: string;
+  /** Where the sidecar keeps its database and workspaces. */
+  dataDir: string;
+  /** Every workspace provider, available or not. */
+  providers: ProviderInfo[];
+  /** Where a template that says `auto` runs now (the settings' `defaultProvider` applied). */
+  defaultProvider: WorkspaceProvider;
+  /** The folders templates are loaded from, in precedence order. */
+  templateFolders: string[];
+  /**
+   * The editor's git repository that tasks start from and export branches to, when there is one.
+   */
+  repository?: string;
+  /**
+   * The editor settings in effect (from `initializationOptions` and the last
+   * `workspace/didChangeConfiguration`).
+   */
+  settings: SidecarSettings;
+}
+
+/** Parameters of `taskyard/server/info` (none). */
+export type ServerInfoParams = Record<string, never>;
+
+/**
+ * The editor settings the sidecar honours, sent as the `initialize` request's
+ * `initializationOptions` and as `workspace/didChangeConfiguration`'s `settings.taskyard`. Changing
+ * them never restarts running tasks.
+ */
+export interface SidecarSettings {
+  /**
+   * Extra template folders (absolute, or relative to the workspace folder), searched before the
+   * user and built-in ones.
+   */
+  templateFolders?: string[];
+  /**
+   * Where templates that say `auto` run: `auto` (Docker when an engine answers), `docker` or
+   * `local`.
+   */
+  defaultProvider?: TemplateProvider;
+}
 
 /**
  * Where a state came from: `process` (the agent process started or ended), `hook` (the agent's own
@@ -322,10 +399,87 @@ export interface TasksCreateParams {
   displayName?: string;
 }
 
+/** Parameters of `taskyard/tasks/delete`. */
+export interface TasksDeleteParams {
+  /** Id or name of the task. */
+  task: string;
+  /**
+   * Keep the work folder (the local folder, or the Docker volume holding it) instead of removing
+   * it; the result says where it is.
+   */
+  keepWork?: boolean;
+}
+
+/** Result of `taskyard/tasks/delete`. */
+export interface TasksDeleteResult {
+  /** The deleted task's id. */
+  id: string;
+  /** The deleted task's name. */
+  name: string;
+  /**
+   * Where the kept work folder is (a path, or `volume:<name>` for Docker), when `keepWork` was set.
+   */
+  keptWork?: string;
+}
+
 /** Parameters of `taskyard/tasks/didChange`. */
 export interface TasksDidChangeParams {
   /** The full, current snapshot. */
   task: Task;
+}
+
+/** Parameters of `taskyard/tasks/diff`. */
+export interface TasksDiffParams {
+  /** Id or name of the task. */
+  task: string;
+}
+
+/**
+ * Result of `taskyard/tasks/diff`: everything the task changed in its work folder since it started,
+ * committed or not.
+ */
+export interface TasksDiffResult {
+  /** The commit the work folder started from (`git apply` the patch on it). */
+  base: string;
+  /** A git patch (`git apply`-able, binary files included); empty when nothing changed. */
+  patch: string;
+  /** The changed files, sorted by path. */
+  files: DiffFile[];
+  /** A file name the client may propose when saving the patch. */
+  fileName: string;
+}
+
+/** Parameters of `taskyard/tasks/exportBranch`. */
+export interface TasksExportBranchParams {
+  /** Id or name of the task. */
+  task: string;
+  /** Name of the branch to create in the editor's repository; it must not exist yet. */
+  branch: string;
+  /** Commit message for the task's uncommitted work (default: the task's title). */
+  message?: string;
+}
+
+/** Result of `taskyard/tasks/exportBranch`. */
+export interface TasksExportBranchResult {
+  /** The branch created. */
+  branch: string;
+  /** The commit the branch points at. */
+  commit: string;
+  /** Folder of the repository that received the branch. */
+  repository: string;
+  /** How many files the branch changes against the task's base. */
+  files: number;
+}
+
+/** Parameters of `taskyard/tasks/keys`: raw keystrokes for an attached terminal. */
+export interface TasksKeysParams {
+  /** Id or name of the task. */
+  task: string;
+  /**
+   * The bytes to type into the agent's terminal, as text (escape sequences included, e.g. `\u001b`
+   * for Escape).
+   */
+  data: string;
 }
 
 /** Parameters of `taskyard/tasks/list`. */
@@ -693,8 +847,11 @@ export const requests = {
   tasksPause: defineRequest<TaskRef, Task>("taskyard/tasks/pause"),
   /** Starts a paused task's workspace again; the agent continues its session. */
   tasksResume: defineRequest<TaskRef, Task>("taskyard/tasks/resume"),
-  /** Deletes a task and its workspace. */
-  tasksDelete: defineRequest<TaskRef, TaskIdentity>("taskyard/tasks/delete"),
+  /**
+   * Deletes a task and its workspace; with `keepWork` the work folder stays (the result says
+   * where).
+   */
+  tasksDelete: defineRequest<TasksDeleteParams, TasksDeleteResult>("taskyard/tasks/delete"),
   /**
    * Exports a task's logs and conversation as a file's content; the client chooses where to save
    * it.
@@ -702,6 +859,25 @@ export const requests = {
   tasksLogs: defineRequest<TasksLogsParams, TasksLogsResult>("taskyard/tasks/logs"),
   /** The agent's terminal screen as text, for a read-only view. */
   tasksScreen: defineRequest<TaskRef, TasksScreenResult>("taskyard/tasks/screen"),
+  /**
+   * The task's work as a git patch against the commit it started from, uncommitted changes
+   * included; works while the task runs and while it is paused.
+   */
+  tasksDiff: defineRequest<TasksDiffParams, TasksDiffResult>("taskyard/tasks/diff"),
+  /**
+   * Commits the task's work (uncommitted changes included) on a new branch of the editor's
+   * repository, without touching its working tree or the task's folder.
+   */
+  tasksExportBranch: defineRequest<TasksExportBranchParams, TasksExportBranchResult>(
+    "taskyard/tasks/exportBranch",
+  ),
+  /** Types raw keystrokes into the agent's terminal (an attached terminal's input). */
+  tasksKeys: defineRequest<TasksKeysParams, TaskIdentity>("taskyard/tasks/keys"),
+  /**
+   * The sidecar's version, data folder, template folders and workspace providers (is Docker
+   * reachable?).
+   */
+  serverInfo: defineRequest<ServerInfoParams, ServerInfo>("taskyard/server/info"),
 } as const;
 
 /** Every notification, server to client. */
@@ -757,6 +933,11 @@ export const errors = {
   secretMissing: { code: 1011, message: "A required secret is not set" },
   /** The template file has errors (see `taskyard/templates/list`). */
   invalidTemplate: { code: 1012, message: "Template is invalid" },
+  /**
+   * The editor's folder is not a git repository, so a task's work cannot become a branch there
+   * (export a patch instead).
+   */
+  noRepository: { code: 1013, message: "No repository to export to" },
 } as const satisfies Record<ErrorKind, { code: number; message: string }>;
 
 /** JSON-RPC's code for params that do not match the schema. */
