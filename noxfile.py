@@ -68,3 +68,9 @@ def demo(session: nox.Session) -> None:
 def bridge_zipapp(session: nox.Session) -> None:
     """Build the self-contained bridge (dist/bridge.pyz) that workspaces run."""
     session.run(PY, "-m", "taskyard.bridge.zipapp", "dist/bridge.pyz")
+
+
+@nox.session(python=False)
+def docker_image(session: nox.Session) -> None:
+    """A Docker engine and the default workspace image, built locally (no registry needed)."""
+    session.run("bash", "tools/docker-setup.sh", external=True)

@@ -2,6 +2,8 @@
 
 Nothing else constructs collaborators: services receive theirs here (store, catalog, secret
 store, name generator, workspace providers), which keeps every service testable on its own.
+The editor's settings (:class:`SidecarSettings`) are applied here too: they change where new
+tasks run and which template folders are read, never a running task.
 """
 
 from __future__ import annotations
@@ -13,12 +15,21 @@ from pathlib import Path
 import attrs
 import httpx
 
+from taskyard import __version__
+from taskyard.protocol import ServerInfo, SidecarSettings, Task
+from taskyard.services.autopause import AutoPause
+from taskyard.services.codeout import CodeOutService
 from taskyard.services.names import NameGenerator
+from taskyard.services.providers import ProviderSet, docker_enabled
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import TaskStore
 from taskyard.services.tasks import TaskEvents, TaskService
-from taskyard.services.templates import TemplateCatalog, default_folders
-from taskyard.workspaces.base import WorkspaceProvider
+from taskyard.services.templates import (
+    TemplateCatalog,
+    TemplateFolder,
+    TemplateNotFound,
+    default_folders,
+)
 from taskyard.workspaces.bridge_client import close_shared_client
 from taskyard.workspaces.docker_provider import DockerProvider
 from taskyard.workspaces.local import LocalProvider
@@ -41,18 +52,52 @@ class Services:
     catalog: TemplateCatalog
     secrets: SecretStore
     tasks: TaskService
+    code: CodeOutService
+    """A task's work out of its workspace: diff and export-branch."""
     http: httpx.AsyncClient
-    docker: DockerProvider | None = None
-    """The Docker provider when an engine answered at start-up, else None."""
+    providers: ProviderSet
+    root: Path
+    workspace: Path | None = None
+    settings: SidecarSettings = attrs.Factory(SidecarSettings)
+    auto_pause: AutoPause | None = None
+
+    async def apply_settings(self, settings: SidecarSettings) -> None:
+        """Use the editor's settings from now on (running tasks are not touched)."""
+        self.providers.default = settings.default_provider
+        if settings.template_folders != self.settings.template_folders:
+            await self.catalog.set_folders(template_folders(self.workspace, settings))
+        self.settings = settings
+
+    async def info(self) -> ServerInfo:
+        providers, default = await self.providers.info(self.root / "workspaces")
+        return ServerInfo(
+            version=__version__,
+            data_dir=str(self.root),
+            providers=providers,
+            default_provider=default,  # type: ignore[arg-type]
+            template_folders=[str(f.path) for f in reversed(self.catalog.folders)],
+            repository=self.tasks.source_repo,
+            settings=self.settings,
+        )
 
     async def close(self) -> None:
+        if self.auto_pause is not None:
+            self.auto_pause.close()
         await self.tasks.close()
         await self.catalog.close()
         await self.store.close()
         await self.http.aclose()
-        if self.docker is not None:
-            await self.docker.engine.close()
+        await self.providers.docker.close()
         await close_shared_client()
+
+
+def template_folders(workspace: Path | None, settings: SidecarSettings) -> list[TemplateFolder]:
+    """Built-in, user, the settings' extra folders, then the workspace's own (last wins)."""
+    folders = default_folders(workspace)
+    where = workspace or Path.cwd()
+    extra = [TemplateFolder(where / p, "user") for p in settings.template_folders or []]
+    split = 2  # after built-in and user: a workspace's own templates still take precedence
+    return [*folders[:split], *extra, *folders[split:]]
 
 
 async def build_services(
@@ -61,44 +106,69 @@ async def build_services(
     workspace: Path | None = None,
     watch: bool = True,
     on_templates: object = None,
+    settings: SidecarSettings | None = None,
+    auto_pause: bool = False,
 ) -> Services:
-    """Open the store, load templates, reattach running tasks."""
+    """Open the store, load templates, reattach running tasks.
+
+    ``auto_pause`` (the sidecar, not the CLI) pauses tasks idle for their template's
+    ``idle_timeout_minutes``; ``TASKYARD_IDLE_MINUTE_SECONDS`` shortens a minute for tests.
+    """
+    settings = settings or SidecarSettings()
     root = data_dir()
     store = TaskStore(root / "taskyard.db")
     await store.open()
-    catalog = TemplateCatalog(default_folders(workspace), on_change=on_templates)  # type: ignore[arg-type]
+    folders = template_folders(workspace, settings)
+    catalog = TemplateCatalog(folders, on_change=on_templates)  # type: ignore[arg-type]
     await catalog.load()
     if watch:
         await catalog.watch()
+    pauser = None
+    if auto_pause:
+        minute = float(os.environ.get("TASKYARD_IDLE_MINUTE_SECONDS") or 60)
+        events = pauser = AutoPause(events, lambda task: idle_timeout(catalog, task, minute))
     secrets = SecretStore()
     http = httpx.AsyncClient()
     names = NameGenerator(http, lambda: secrets.get_optional("anthropic-api-key"), random.Random())
-    providers: dict[str, WorkspaceProvider] = {"local": LocalProvider(root / "workspaces")}
-    docker = await docker_provider(root)
-    if docker is not None:
-        providers["docker"] = docker
+    providers = ProviderSet(
+        LocalProvider(root / "workspaces"),
+        DockerProvider(root / "docker"),
+        docker_enabled=docker_enabled(),
+    )
+    providers.default = settings.default_provider
     repo = str(workspace) if workspace and (workspace / ".git").exists() else None
     tasks = TaskService(
         store=store,
         catalog=catalog,
         secrets=secrets,
         names=names,
-        providers=providers,
+        providers=providers.all,
         events=events,
         source_repo=repo,
+        choose_provider=providers.choose,
     )
+    if pauser is not None:
+        pauser.attach(tasks.pause_if_idle)
     await tasks.start(watch=watch)
     return Services(
-        store=store, catalog=catalog, secrets=secrets, tasks=tasks, http=http, docker=docker
+        store=store,
+        catalog=catalog,
+        secrets=secrets,
+        tasks=tasks,
+        code=CodeOutService(store=store, providers=providers.all, source_repo=repo),
+        http=http,
+        providers=providers,
+        root=root,
+        workspace=workspace,
+        settings=settings,
+        auto_pause=pauser,
     )
 
 
-async def docker_provider(root: Path) -> DockerProvider | None:
-    """The Docker provider when an engine answers (``TASKYARD_DOCKER=0`` turns it off)."""
-    if os.environ.get("TASKYARD_DOCKER") == "0":
+def idle_timeout(catalog: TemplateCatalog, task: Task, minute: float) -> float | None:
+    """Seconds the task's template lets it idle before auto-pause (None: no such template)."""
+    try:
+        minutes = catalog.spec(task.template).template.workspace.idle_timeout_minutes
+    except TemplateNotFound:
         return None
-    docker = DockerProvider(root / "docker")
-    if await docker.engine.ping():
-        return docker
-    await docker.engine.close()
-    return None
+    return None if minutes is None else minutes * minute

@@ -27,6 +27,7 @@ TASKS = "taskyard.cli_tasks"
 ACTIONS = "taskyard.cli_task_actions"
 TEMPLATES = "taskyard.cli_templates"
 SECRETS = "taskyard.cli_secrets"
+CODE = "taskyard.cli_code"
 
 
 class CliParser(argparse.ArgumentParser):
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _task_verbs(group(sub, "task", "create and manage agent tasks", aliases=("tasks",)))
     _template_verbs(group(sub, "template", "list and inspect task templates", ("templates",)))
     _secret_verbs(group(sub, "secret", "store API keys for templates", aliases=("secrets",)))
+    _workspace_verbs(group(sub, "workspace", "workspace providers and leftovers", ("workspaces",)))
     sub.add_parser("demo", help="a guided tour with the demo agent (demo --help for more)")
     return parser
 
@@ -151,6 +153,7 @@ def _task_verbs(verbs: Any) -> None:
         "--watch", action="store_true", help="print each change until the agent stops working"
     )
     _task_action_verbs(verbs)
+    _code_verbs(verbs)
 
 
 def _task_action_verbs(verbs: Any) -> None:
@@ -176,8 +179,34 @@ def _task_action_verbs(verbs: Any) -> None:
         aliases=("rm",),
     )
     delete.add_argument("tasks", nargs="+", metavar="TASK", help="task names or ids")
+    delete.add_argument(
+        "--keep-work",
+        action="store_true",
+        help="keep each task's work folder on this machine (the output says where)",
+    )
     _yes(delete)
     _task_ref(command(verbs, "screen", f"{ACTIONS}:screen_cmd", "print the agent's terminal"))
+
+
+def _code_verbs(verbs: Any) -> None:
+    diff = command(
+        verbs, "diff", f"{CODE}:diff_cmd", "print a task's work as a git patch", long_output=False
+    )
+    _task_ref(diff)
+    diff.add_argument(
+        "--output", dest="output_file", metavar="FILE", help="save the patch to FILE ('-': stdout)"
+    )
+    diff.add_argument("--stat", action="store_true", help="list the changed files instead")
+    export = command(
+        verbs,
+        "export-branch",
+        f"{CODE}:export_branch_cmd",
+        "commit a task's work on a new branch of this repository",
+    )
+    _task_ref(export).add_argument("branch", help="name of the new branch")
+    export.add_argument(
+        "-m", "--message", help="commit message (default: the task's display name)"
+    )
 
 
 def _create(create: argparse.ArgumentParser) -> None:
@@ -228,3 +257,16 @@ def _secret_verbs(verbs: Any) -> None:
     command(verbs, "list", f"{SECRETS}:list_cmd", "list secret names", aliases=("ls",))
     delete = command(verbs, "delete", f"{SECRETS}:delete_cmd", "remove a secret", aliases=("rm",))
     delete.add_argument("name", help="secret name")
+
+
+def _workspace_verbs(verbs: Any) -> None:
+    module = "taskyard.cli_workspaces"
+    command(verbs, "providers", f"{module}:providers_cmd", "where tasks can run (is Docker up?)")
+    orphans = command(
+        verbs,
+        "orphans",
+        f"{module}:orphans_cmd",
+        "list (or --remove) Docker containers and volumes that no task owns",
+    )
+    orphans.add_argument("--remove", action="store_true", help="remove them")
+    _yes(orphans)

@@ -14,7 +14,7 @@ from taskyard.cli_output import local_time, relative
 from taskyard.cli_runtime import CliError, Context, confirm, read_stdin, usage_error
 from taskyard.cli_startup import guarded, launched, wait_started
 from taskyard.errors import TaskNotReadyError
-from taskyard.protocol import LogFormat, Task, TaskIdentity, TasksMessagesResult
+from taskyard.protocol import LogFormat, Task, TasksDeleteResult, TasksMessagesResult
 from taskyard.services.tasks import TaskService
 
 FORMATS: tuple[str, ...] = get_args(LogFormat)
@@ -173,16 +173,16 @@ async def delete_cmd(ctx: Context) -> int:
     # Every name is checked before anything is deleted, so a typo deletes nothing.
     found = [await services.tasks.get(ref) for ref in dict.fromkeys(ctx.args.tasks)]
     names = ", ".join(t.name for t in found)
-    confirm(
-        f"Delete {len(found)} task(s): {names}? Their workspaces and files are removed.",
-        yes=ctx.args.yes,
-        action="delete tasks",
-    )
-    gone: list[TaskIdentity] = []
+    keep = ctx.args.keep_work
+    files = "Their work folders are kept." if keep else "Their workspaces and files are removed."
+    question = f"Delete {len(found)} task(s): {names}? {files}"
+    confirm(question, yes=ctx.args.yes, action="delete tasks")
+    gone: list[TasksDeleteResult] = []
     for task in found:
-        gone.append(await services.tasks.delete(task.id))
+        gone.append(result := await services.tasks.delete(task.id, keep_work=keep))
         if not ctx.out.json:
-            ctx.out.print(f"Deleted task {task.name}.")
+            kept = f" Its work folder is kept at {result.kept_work}." if result.kept_work else ""
+            ctx.out.print(f"Deleted task {task.name}.{kept}")
     if ctx.out.json:
         ctx.out.data(gone)
     return 0

@@ -23,12 +23,15 @@ from taskyard import __version__
 from taskyard.app import Services, build_services
 from taskyard.protocol import (
     LogLine,
+    SidecarSettings,
     Task,
     TaskIdentity,
     TaskMessage,
     TasksDidChangeParams,
     TasksLogDidAppendParams,
     TasksMessageDidChangeParams,
+    WireError,
+    structure,
     unstructure,
 )
 from taskyard.protocol import _generated as wire
@@ -82,6 +85,7 @@ class TaskyardServer(LanguageServer):
         self._ready: asyncio.Future[Services] | None = None
         self._jobs: set[asyncio.Task[Any]] = set()
         self.workspace_root: Path | None = None
+        self.settings = SidecarSettings()
 
     async def services(self) -> Services:
         """The services, once the client has initialized (requests before that wait)."""
@@ -97,7 +101,11 @@ class TaskyardServer(LanguageServer):
     async def start_services(self, workspace: Path | None) -> None:
         try:
             self._services = await build_services(
-                self.notifier, workspace=workspace, on_templates=self.notifier.templates_changed
+                self.notifier,
+                workspace=workspace,
+                on_templates=self.notifier.templates_changed,
+                settings=self.settings,
+                auto_pause=True,
             )
         except Exception as exc:
             log.exception("could not start the Taskyard services")
@@ -139,6 +147,21 @@ def workspace_of(params: types.InitializeParams) -> Path | None:
     return Path(params.root_path) if params.root_path else None
 
 
+def settings_of(raw: Any) -> SidecarSettings | None:
+    """The editor's settings, or None (logged) when they do not fit :class:`SidecarSettings`.
+
+    A notification cannot answer with an error, and a bad setting must not stop the sidecar:
+    the previous settings stay in force and the log says which field was wrong.
+    """
+    if raw is None:
+        return None
+    try:
+        return structure(raw, SidecarSettings)
+    except WireError as exc:
+        log.warning("ignoring invalid Taskyard settings: %s", "; ".join(exc.errors))
+        return None
+
+
 def create_server(setup: Callable[[TaskyardServer], None] | None = None) -> TaskyardServer:
     from taskyard.handlers import register
 
@@ -153,6 +176,15 @@ def create_server(setup: Callable[[TaskyardServer], None] | None = None) -> Task
     @server.feature(types.INITIALIZE)
     def initialize(ls: TaskyardServer, params: types.InitializeParams) -> None:
         ls.workspace_root = workspace_of(params)
+        ls.settings = settings_of(params.initialization_options) or ls.settings
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def configuration(ls: TaskyardServer, params: types.DidChangeConfigurationParams) -> None:
+        raw = params.settings
+        settings = settings_of(raw.get("taskyard", raw) if isinstance(raw, dict) else raw)
+        if settings is not None:
+            ls.settings = settings
+            await (await ls.services()).apply_settings(settings)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TaskyardServer, _: Any) -> None:

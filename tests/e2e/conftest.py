@@ -131,9 +131,12 @@ def server_config(data: Path = DATA) -> ClientServerConfig:
     )
 
 
-async def initialize(client: LanguageClient, workspace: Path = WORKSPACE) -> None:
+async def initialize(
+    client: LanguageClient, workspace: Path = WORKSPACE, options: Any = None
+) -> None:
     await client.initialize_session(
         types.InitializeParams(
+            initialization_options=options,
             capabilities=types.ClientCapabilities(
                 window=types.WindowClientCapabilities(work_done_progress=True)
             ),

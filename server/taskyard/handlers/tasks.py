@@ -9,6 +9,8 @@ from lsprotocol import types
 from taskyard.protocol import (
     TaskRef,
     TasksCreateParams,
+    TasksDeleteParams,
+    TasksKeysParams,
     TasksListParams,
     TasksLogsParams,
     TasksMessagesParams,
@@ -80,8 +82,8 @@ async def resume(ls: Any, params: TaskRef, token: Any) -> Any:
 
 
 @method(wire.TASKS_DELETE)
-async def delete(ls: Any, params: TaskRef, _: Any) -> Any:
-    return await (await ls.services()).tasks.delete(params.task)
+async def delete(ls: Any, params: TasksDeleteParams, _: Any) -> Any:
+    return await (await ls.services()).tasks.delete(params.task, keep_work=params.keep_work)
 
 
 @method(wire.TASKS_LOGS)
@@ -92,6 +94,11 @@ async def logs(ls: Any, params: TasksLogsParams, _: Any) -> Any:
 @method(wire.TASKS_SCREEN)
 async def screen(ls: Any, params: TaskRef, _: Any) -> Any:
     return await (await ls.services()).tasks.screen(params.task)
+
+
+@method(wire.TASKS_KEYS)
+async def keys(ls: Any, params: TasksKeysParams, _: Any) -> Any:
+    return await (await ls.services()).tasks.keys(params.task, params.data)
 
 
 HANDLERS = {
@@ -106,4 +113,5 @@ HANDLERS = {
     wire.TASKS_DELETE: delete,
     wire.TASKS_LOGS: logs,
     wire.TASKS_SCREEN: screen,
+    wire.TASKS_KEYS: keys,
 }

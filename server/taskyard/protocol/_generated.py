@@ -349,8 +349,8 @@ class SidecarSettings:
     """
 
     template_folders: list[str] | None = None
-    """Extra template folders (absolute, or relative to the workspace folder), searched before the
-    user and built-in ones.
+    """Extra template folders (absolute, or relative to the workspace folder). They take precedence
+    over the user's and the built-in ones; the workspace's own ``.taskyard/templates`` still wins.
     """
 
     default_provider: TemplateProvider = "auto"

@@ -1,8 +1,8 @@
 """The bridge between a task's template and its workspace: what to start, and what it became.
 
 Pure helpers for :mod:`.tasks`: the :class:`WorkspaceSpec` a template renders to (secrets
-resolved here, at start, and never stored), which provider a template asks for, and how a
-workspace record is corrected after the sidecar finds it in a different state than recorded.
+resolved here, at start, and never stored), and how a workspace record is corrected after the
+sidecar finds it in a different state than recorded.
 """
 
 from __future__ import annotations
@@ -40,18 +40,9 @@ async def workspace_spec(
         image=tpl.workspace.image,
         dockerfile=str(spec.dockerfile) if spec.dockerfile else None,
         workdir=tpl.workspace.workdir,
-        resources={
-            k: v for k, v in attrs.asdict(tpl.workspace.resources).items() if v is not None
-        },
+        resources={k: v for k, v in attrs.asdict(tpl.workspace.resources).items() if v is not None},
         preview_port=tpl.workspace.preview_port,
     )
-
-
-def provider_name(wanted: str, available: set[str]) -> str:
-    """``auto`` means Docker when an engine answered (its provider is registered), else local."""
-    if wanted in available and wanted != "auto":
-        return wanted
-    return "docker" if "docker" in available and wanted != "local" else "local"
 
 
 def reconciled(workspace: dict[str, Any], reality: str) -> tuple[dict[str, Any], str, Any]:

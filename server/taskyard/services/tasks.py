@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from taskyard.protocol import (
     Task,
     TaskIdentity,
     TasksCreateParams,
+    TasksDeleteResult,
     TasksListParams,
     TasksListResult,
     TasksLogsResult,
@@ -48,11 +50,14 @@ from .task_events import Progress, TaskEvents, no_progress
 from .task_monitor import TaskMonitor
 from .task_status import derive_status
 from .task_views import message_view, task_view
-from .task_workspace import provider_name, reconciled, workspace_spec
+from .task_workspace import reconciled, workspace_spec
 
 __all__ = ["Progress", "TaskEvents", "TaskService"]
 
 log = logging.getLogger(__name__)
+
+STOP_GRACE = 10.0
+"""Seconds a stopping bridge gets to save its state and end the agent before it is killed."""
 
 
 class TaskService:
@@ -68,6 +73,7 @@ class TaskService:
         providers: dict[str, WorkspaceProvider],
         events: TaskEvents,
         source_repo: str | None = None,
+        choose_provider: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -76,6 +82,7 @@ class TaskService:
         self.providers = providers
         self.events = events
         self.source_repo = source_repo
+        self.choose_provider = choose_provider or self._first_provider
         self.monitors: dict[str, TaskMonitor] = {}
         self._jobs: set[asyncio.Task[None]] = set()
         self._announced: dict[str, Task] = {}
@@ -221,7 +228,7 @@ class TaskService:
             prompt=params.prompt,
             status="pending",
             workspace={
-                "provider": provider_name(spec.template.workspace.provider, set(self.providers)),
+                "provider": await self.choose_provider(spec.template.workspace.provider),
                 "status": "pending",
             },
             agent_type=spec.template.agent.type,
@@ -302,19 +309,32 @@ class TaskService:
         )
         await self._set_workspace(record.id, "stopping")
         step("Stopping the workspace")
-        ws = await self._provider(record).stop(record.workspace, grace=10.0)
+        ws = await self._provider(record).stop(record.workspace, grace=STOP_GRACE)
         await self.store.update_task(record.id, workspace=ws, status="paused")
         await self._announce(record.id)
         step("Paused", done=True)
         return await self.get(record.id)
 
+    async def pause_if_idle(self, task_id: str, reason: str) -> None:
+        """Pause a task whose agent is still idle (auto-pause); ``reason`` goes to its log."""
+        record = await self.resolve(task_id)
+        state = (record.state or {}).get("state")
+        if record.status == "active" and state in ("idle", "complete"):
+            await self._log(task_id, "system", reason)
+            await self.pause(task_id)
+
     async def resume(self, ref: str, progress: Progress | None = None) -> Task:
         record = await self.resolve(ref)
+        if record.workspace.get("status") == "stopping":
+            # Paused a moment ago (the editor already shows "paused"): let the stop finish.
+            record = await self._wait_for(
+                record.id, lambda r: r.workspace.get("status") != "stopping", STOP_GRACE + 5
+            )
         running = record.workspace.get("status") == "running"
         if running and record.status == "error":
             # The agent died but its bridge still runs: restart both, the session resumes.
             await self._close_monitor(record.id)
-            ws = await self._provider(record).stop(record.workspace, grace=10.0)
+            ws = await self._provider(record).stop(record.workspace, grace=STOP_GRACE)
             await self.store.update_task(record.id, workspace=ws)
             record = await self.resolve(record.id)
         if record.workspace.get("status") not in ("stopped", "failed"):
@@ -327,7 +347,8 @@ class TaskService:
         self._spawn(self._bring_up(record.id, progress, create=False))
         return await self.get(record.id)
 
-    async def delete(self, ref: str) -> TaskIdentity:
+    async def delete(self, ref: str, *, keep_work: bool = False) -> TasksDeleteResult:
+        """Remove the task and its workspace; with ``keep_work`` its work folder stays."""
         record = await self.resolve(ref)
         monitor = self.monitors.pop(record.id, None)
         if monitor is not None:
@@ -336,11 +357,35 @@ class TaskService:
         await self.store.update_task(
             record.id, workspace={**record.workspace, "status": "deleting"}
         )
-        with contextlib.suppress(Exception):
-            await self._provider(record).delete(record.workspace)
+        kept = await self._remove_workspace(record, keep_work)
         await self.store.delete_task(record.id)
         self._announced.pop(record.id, None)
         self.events.task_deleted(record.id, record.name)
+        return TasksDeleteResult(id=record.id, name=record.name, kept_work=kept)
+
+    async def _remove_workspace(self, record: TaskRecord, keep_work: bool) -> str | None:
+        """The provider's delete; a failure is logged (``taskyard workspace orphans`` finds
+        what it left) rather than keeping a task the user asked to be rid of."""
+        try:
+            return await self._provider(record).delete(record.workspace, keep_work=keep_work)
+        except Exception as exc:
+            if keep_work:
+                # The work could not be saved: keep the task, so nothing is lost.
+                await self.store.update_task(record.id, workspace=record.workspace)
+                if record.workspace.get("status") == "running":
+                    self._follow(record.id)
+                raise
+            log.warning("task %s: removing its workspace failed: %s", record.name, exc)
+            return None
+
+    async def keys(self, ref: str, data: str) -> TaskIdentity:
+        """Type raw keystrokes into the agent's terminal (an attached terminal's input)."""
+        record = await self._ready(ref)
+        client = self._provider(record).client(record.workspace)
+        try:
+            await client.raw(data)
+        finally:
+            await client.aclose()
         return TaskIdentity(id=record.id, name=record.name)
 
     # -- internals -------------------------------------------------------------------------
@@ -428,15 +473,22 @@ class TaskService:
         return record
 
     async def _wait_active(self, task_id: str, within: float = 60.0) -> TaskRecord:
+        def settled(r: TaskRecord) -> bool:
+            ready = r.status == "active" and (r.state or {}).get("state") != "working"
+            return ready or r.status == "error"
+
+        return await self._wait_for(task_id, settled, within)
+
+    async def _wait_for(
+        self, task_id: str, done: Callable[[TaskRecord], bool], within: float
+    ) -> TaskRecord:
+        """The task's record once ``done`` holds (or as it is after ``within`` seconds)."""
         end = asyncio.get_running_loop().time() + within
-        while asyncio.get_running_loop().time() < end:
-            record = await self.resolve(task_id)
-            if record.status == "active" and (record.state or {}).get("state") != "working":
-                return record
-            if record.status == "error":
-                break
+        record = await self.resolve(task_id)
+        while not done(record) and asyncio.get_running_loop().time() < end:
             await asyncio.sleep(0.1)
-        return await self.resolve(task_id)
+            record = await self.resolve(task_id)
+        return record
 
     async def _announce(self, task_id: str) -> None:
         record = await self.store.get_task(task_id)
@@ -459,6 +511,9 @@ class TaskService:
             record = await self.store.get_task(change.task_id)
             if record and record.workspace.get("status") == "running":
                 self._follow(record.id)
+
+    async def _first_provider(self, wanted: str) -> str:
+        return wanted if wanted in self.providers else next(iter(self.providers))
 
     def _provider(self, record: TaskRecord) -> WorkspaceProvider:
         return self.providers[record.workspace.get("provider", "local")]

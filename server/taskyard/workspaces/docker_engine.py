@@ -138,6 +138,15 @@ class DockerEngine:
         except (WorkspaceFailure, TimeoutError):
             return False
 
+    async def version(self, within: float = 3.0) -> str | None:
+        """The engine's version when it answers within ``within`` seconds, else None."""
+        try:
+            probe = self.call("asking the engine its version", lambda c: c.version())
+            answer = await asyncio.wait_for(probe, within)
+        except (WorkspaceFailure, TimeoutError):
+            return None
+        return str(answer.get("Version") or "unknown")
+
     async def close(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None

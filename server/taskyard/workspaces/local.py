@@ -3,7 +3,8 @@
 Layout under the provider's root (``$XDG_DATA_HOME/taskyard/workspaces``)::
 
     <task-id>/work/       the agent's working folder: a git worktree of the user's repository
-                          (detached at its HEAD) when there is one, else an empty folder
+                          (detached at its HEAD) when there is one, else a new repository
+                          whose first commit holds what the setup script left (or nothing)
     <task-id>/bridge/     the bridge's state file, token (0600), ready file, log, runtime files
 
 The bridge runs in its own session, so it outlives the sidecar and the CLI that started it;
@@ -21,11 +22,13 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from .base import LogSink, WorkspaceData, WorkspaceFailure, WorkspaceSpec
+from .base import LogSink, WorkFolder, WorkspaceData, WorkspaceFailure, WorkspaceSpec
 from .bridge_client import BridgeClient, BridgeError
+from .git import start_repo
 
 BRIDGE_COMMAND = [sys.executable, "-m", "taskyard.bridge"]
 
@@ -75,6 +78,10 @@ class LocalProvider:
             fh.write(secrets.token_urlsafe(32))
         if spec.setup_script.strip():
             await self._run_setup(spec, work, log)
+        if "base_commit" not in data:
+            # After the setup script, which may have cloned a repository into the folder.
+            data["base_commit"] = await start_repo(work)
+            log("startup", f"work folder starts at commit {data['base_commit'][:12]}")
         return await self.start(data, spec, log)
 
     async def start(self, data: WorkspaceData, spec: WorkspaceSpec, log: LogSink) -> WorkspaceData:
@@ -131,7 +138,10 @@ class LocalProvider:
         pid = int(pid_file.read_text())
         port = await self._wait_ready(pid, ready, runtime)
         log("startup", f"agent bridge listening on 127.0.0.1:{port} (pid {pid})")
-        return {**data, "status": "running", "pid": pid, "bridge_url": f"http://127.0.0.1:{port}"}
+        # A local agent's servers listen on this machine already: the preview is the port itself.
+        preview = f"http://127.0.0.1:{spec.preview_port}" if spec.preview_port else None
+        url = f"http://127.0.0.1:{port}"
+        return {**data, "status": "running", "pid": pid, "bridge_url": url, "preview_url": preview}
 
     async def stop(self, data: WorkspaceData, grace: float) -> WorkspaceData:
         pid = data.get("pid") or _pid_file(data)
@@ -148,14 +158,20 @@ class LocalProvider:
                 await _wait_exit(pid, 2.0)
         return {**data, "status": "stopped", "pid": None}
 
-    async def delete(self, data: WorkspaceData) -> None:
+    async def delete(self, data: WorkspaceData, *, keep_work: bool = False) -> str | None:
         await self.stop(data, grace=5.0)
         work = data.get("path")
+        base = self.root / str(data.get("id"))
+        if keep_work and work and Path(work).is_dir():
+            # The folder stays where it is (still a worktree of the user's repository, so
+            # `git worktree list` shows it); only the bridge's runtime files go.
+            await asyncio.to_thread(shutil.rmtree, data.get("runtime") or base / "bridge", True)
+            return str(work)
         if data.get("worktree_of") and work:
             await _git(data["worktree_of"], "worktree", "remove", "--force", work)
-        base = self.root / str(data.get("id"))
         if base.is_dir() and base.parent == self.root:
             await asyncio.to_thread(shutil.rmtree, base, True)
+        return None
 
     async def inspect(self, data: WorkspaceData) -> str:
         if not Path(data.get("runtime", "/nonexistent")).is_dir():
@@ -175,6 +191,16 @@ class LocalProvider:
     def client(self, data: WorkspaceData) -> BridgeClient:
         token = (Path(data["runtime"]) / "token").read_text().strip()
         return BridgeClient(data["bridge_url"], token)
+
+    @contextlib.asynccontextmanager
+    async def work_folder(self, data: WorkspaceData) -> AsyncIterator[WorkFolder]:
+        """The folder itself: it is on this machine, running or not."""
+        path = data.get("path")
+        if not path:
+            raise WorkspaceFailure("the task's work folder is not made yet")
+        if not Path(path).is_dir():
+            raise WorkspaceFailure(f"the task's work folder {path} is gone")
+        yield WorkFolder(Path(path), copy=False)
 
     # -- helpers ---------------------------------------------------------------------------
 
