@@ -8,6 +8,8 @@ sidecar runs with ``TASKYARD_DOCKER=0`` here, so Docker is reported unavailable,
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -162,3 +164,45 @@ async def test_keys_reach_the_agent_terminal_and_delete_can_keep_the_work(
     assert gone == {"id": task["id"], "name": task["name"], "keptWork": str(work)}
     assert (work / "keep-me.txt").read_text() == "precious\n"
     assert not (work.parent / "bridge").exists()
+
+
+async def test_a_task_whose_bridge_was_killed_is_paused_and_resumes(
+    client: LanguageClient,
+) -> None:
+    task = await rpc(client, "taskyard/tasks/create", {"template": "demo", "prompt": "hello"})
+    rec = recorder(client)
+
+    def idle(p: dict[str, Any]) -> bool:
+        t = p["task"]
+        state = (t.get("state") or {}).get("state")
+        return t["id"] == task["id"] and t["status"] == "active" and state == "idle"
+
+    await rec.wait("taskyard/tasks/didChange", idle, 30)
+    pids = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _is_bridge_of(p, task["id"])
+    ]
+    assert len(pids) == 1
+    mark = rec.mark()
+    os.kill(pids[0], signal.SIGKILL)
+    paused = await rec.wait(
+        "taskyard/tasks/didChange",
+        lambda p: p["task"]["id"] == task["id"] and p["task"]["status"] == "paused",
+        30,
+        mark,
+    )
+    assert paused["task"]["actions"]["resume"] is True
+    mark = rec.mark()
+    await rpc(client, "taskyard/tasks/resume", {"task": task["id"]})
+    # Followed again after the resume: the task becomes active, not stuck initializing.
+    await rec.wait("taskyard/tasks/didChange", idle, 30, mark)
+    await rpc(client, "taskyard/tasks/delete", {"task": task["id"]})
+
+
+def _is_bridge_of(proc: Path, task_id: str) -> bool:
+    try:
+        cmd = (proc / "cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"taskyard.bridge\0server\0" in cmd and task_id.encode() in cmd

@@ -61,6 +61,11 @@ class TaskMonitor:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"monitor-{self.task_id}")
 
+    @property
+    def following(self) -> bool:
+        """False once the bridge went away for good (the task was marked paused or failed)."""
+        return self._task is not None and not self._task.done()
+
     async def close(self) -> None:
         for task in (self._task, self._flush_task):
             if task is not None and not task.done():

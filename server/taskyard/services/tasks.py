@@ -428,8 +428,10 @@ class TaskService:
             await self._announce(task_id)
 
     def _follow(self, task_id: str) -> None:
-        if task_id in self.monitors:
+        current = self.monitors.get(task_id)
+        if current is not None and current.following:
             return
+        # A monitor whose bridge went away (the task was marked paused) is done: replace it.
         monitor = TaskMonitor(
             task_id, self.store, self.providers, changed=self._announce, message=self._message
         )
