@@ -140,6 +140,20 @@ def task_cells(task: Task) -> dict[str, str]:
     }
 
 
+def where(task: Task, docker_detail: str | None = None) -> str:
+    """Where the task runs, said plainly; ``docker_detail`` says why Docker was not used."""
+    ws = task.workspace
+    if ws.provider == "docker":
+        text = f"It runs in the Docker container taskyard-{task.id}"
+    else:
+        text = f"It runs as local processes in {ws.path or 'its workspace folder'}"
+        if docker_detail:
+            text += f" (Docker is not used: {docker_detail})"
+    if ws.preview_url:
+        text += f"; preview at {ws.preview_url}"
+    return text + "."
+
+
 def task_row(task: Task, columns: Sequence[str]) -> list[str]:
     cells = task_cells(task)
     return [cells[column] for column in columns]

@@ -14,7 +14,7 @@ import re
 from typing import get_args
 
 from taskyard.app import Services
-from taskyard.cli_output import STATUS_COLUMNS, TASK_COLUMNS, local_time, task_row
+from taskyard.cli_output import STATUS_COLUMNS, TASK_COLUMNS, local_time, task_row, where
 from taskyard.cli_runtime import Context, read_stdin, usage_error
 from taskyard.cli_startup import launched, wait_started
 from taskyard.errors import TaskNotFoundError
@@ -57,8 +57,18 @@ async def create_cmd(ctx: Context) -> int:
         ctx.out.data(task)
     else:
         ctx.out.print(f"Created task {task.name} ({task.id}): {task.status}")
+        ctx.out.note(where(task, await _docker_unused(services, task)))
         ctx.out.note(f"Follow it with `taskyard task status {task.name} --watch`.")
     return 0
+
+
+async def _docker_unused(services: Services, task: Task) -> str | None:
+    """Why a local task did not get Docker, when Docker is unavailable."""
+    if task.workspace.provider != "local":
+        return None
+    info = await services.info()
+    docker = next(p for p in info.providers if p.name == "docker")
+    return None if docker.available else docker.detail
 
 
 def _prompt(args: argparse.Namespace) -> str:
@@ -137,6 +147,7 @@ async def status_cmd(ctx: Context) -> int:
             ctx.out.data(task)
         else:
             ctx.out.table(STATUS_COLUMNS, [task_row(task, STATUS_COLUMNS)])
+            ctx.out.note(where(task))  # stderr: the table stays what `coder tasks status` prints
         return 0
     return await _watch(ctx, services, task)
 

@@ -37,7 +37,7 @@ async def orphans_cmd(ctx: Context) -> int:
     engine = services.providers.docker.engine
     if await services.providers.docker_version() is None:
         raise CliError(
-            "no Docker engine answers, so there is nothing to list: "
+            "Docker is unavailable, so there are no containers to list: "
             + next(p.detail for p in (await services.info()).providers if p.name == "docker"),
             "dockerUnavailable",
         )

@@ -33,6 +33,9 @@ def test_create_prints_the_task_once_its_workspace_runs(cli: Cli, created: Resul
     assert created.out.startswith(f"Created task {NAME} (")
     assert "agent bridge listening" in created.err  # start-up lines as they come
     assert f"taskyard task status {NAME} --watch" in created.err
+    # Where it runs, and why not in Docker (the CLI tests turn Docker off).
+    assert "It runs as local processes in " in created.err
+    assert "(Docker is not used: turned off by TASKYARD_DOCKER=0" in created.err
     task = cli.task(NAME)
     assert task["workspace"]["status"] == "running"
     assert task["status"] in ("initializing", "active")
@@ -94,6 +97,7 @@ def test_status_in_both_modes(cli: Cli) -> None:
     header, row = table.out.strip().splitlines()
     assert header.split() == ["STATE", "CHANGED", "STATUS", "HEALTHY", "STATE", "MESSAGE"]
     assert re.fullmatch(r"(just now|\d+[smhd] ago) +active +yes +idle +Created \S+ \(.*", row)
+    assert "It runs as local processes in " in table.err
     task = cli("task", "stat", NAME, "-o", "json").json()
     assert task["name"] == NAME and task["actions"]["send"] is True
 
@@ -276,3 +280,22 @@ def cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_workspace_providers_says_where_tasks_run(cli: Cli) -> None:
+    table = cli("workspace", "providers")
+    assert table.code == 0, table.err
+    lines = table.out.splitlines()
+    assert lines[0].split() == ["PROVIDER", "AVAILABLE", "DETAIL"]
+    assert re.match(r"local +yes +processes on this machine", lines[1])
+    assert re.match(r"docker +no +turned off by TASKYARD_DOCKER=0", lines[2])
+    assert "Templates that say `auto` run in: local" in table.out
+    info = cli("workspace", "providers", "-o", "json").json()
+    assert [p["name"] for p in info["providers"]] == ["local", "docker"]
+
+
+def test_orphans_without_docker_is_a_clear_error(cli: Cli) -> None:
+    result = cli("workspace", "orphans")
+    assert result.code == 1
+    assert "Docker is unavailable, so there are no containers to list: turned off" in result.err
+    assert "Traceback" not in result.err

@@ -21,25 +21,14 @@ from typing import Any
 from taskyard.errors import (
     InvalidParametersError,
     InvalidTransitionError,
-    TaskNotFoundError,
-    TaskNotReadyError,
     as_taskyard_error,
 )
 from taskyard.protocol import (
-    LogFormat,
     LogLine,
     Task,
-    TaskIdentity,
     TasksCreateParams,
     TasksDeleteResult,
-    TasksListParams,
-    TasksListResult,
-    TasksLogsResult,
-    TasksMessagesResult,
-    TasksScreenResult,
-    TasksSendResult,
 )
-from taskyard.services.logexport import export
 from taskyard.services.names import NameGenerator, is_valid_name
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import Change, MessageRecord, TaskRecord, TaskStore
@@ -49,6 +38,7 @@ from taskyard.workspaces.base import WorkspaceProvider
 from .task_events import Progress, TaskEvents, no_progress
 from .task_monitor import TaskMonitor
 from .task_status import derive_status
+from .task_talk import TaskTalk
 from .task_views import message_view, task_view
 from .task_workspace import reconciled, workspace_spec
 
@@ -60,7 +50,7 @@ STOP_GRACE = 10.0
 """Seconds a stopping bridge gets to save its state and end the agent before it is killed."""
 
 
-class TaskService:
+class TaskService(TaskTalk):
     """Requests on tasks; see the module docstring."""
 
     def __init__(
@@ -124,82 +114,6 @@ class TaskService:
         await self.store.update_task(record.id, workspace=new_ws, status=status, error=error)
         await self._announce(record.id)
 
-    # -- queries ---------------------------------------------------------------------------
-
-    async def resolve(self, ref: str) -> TaskRecord:
-        record = await self.store.get_task(ref)
-        if record is None or record.deleted:
-            raise TaskNotFoundError(f"no task with id or name {ref!r}", task=ref)
-        return record
-
-    async def get(self, ref: str) -> Task:
-        return task_view(await self.resolve(ref))
-
-    async def list_tasks(self, params: TasksListParams) -> TasksListResult:
-        records, total, cursor = await self.store.list_tasks(
-            params.status, params.template, params.limit, params.cursor
-        )
-        return TasksListResult(
-            tasks=[task_view(r) for r in records], total=total, next_cursor=cursor
-        )
-
-    async def messages(self, ref: str, after: int | None) -> TasksMessagesResult:
-        record = await self.resolve(ref)
-        if record.status == "paused":
-            snap = await self.store.snapshot(record.id)
-            if snap is not None:
-                msgs = [m for m in snap.messages if after is None or m.id > after]
-                return TasksMessagesResult(
-                    messages=[message_view(m) for m in msgs],
-                    snapshot=True,
-                    snapshot_at=snap.taken_at,
-                )
-        await self._flush(record.id)
-        msgs = await self.store.messages(record.id, after)
-        return TasksMessagesResult(messages=[message_view(m) for m in msgs], snapshot=False)
-
-    async def screen(self, ref: str) -> TasksScreenResult:
-        record = await self._ready(ref)
-        client = self._provider(record).client(record.workspace)
-        try:
-            data = await client.screen()
-        finally:
-            await client.aclose()
-        return TasksScreenResult(
-            screen=self.secrets.redactor(data["screen"]), columns=data["columns"], rows=data["rows"]
-        )
-
-    async def logs(self, ref: str, fmt: LogFormat) -> TasksLogsResult:
-        record = await self.resolve(ref)
-        await self._flush(record.id)
-        messages = await self.store.messages(record.id)
-        logs = await self.store.logs(record.id)
-        summary = {
-            "id": record.id,
-            "name": record.name,
-            "display_name": record.display_name,
-            "template": record.template,
-            "status": record.status,
-            "created_at": record.created_at,
-            "prompt": record.prompt,
-        }
-        out = await asyncio.to_thread(
-            export,
-            summary,
-            [(m.id, m.role, m.content, m.time) for m in messages],
-            [(lg.time, lg.stream, lg.text) for lg in logs],
-            fmt,
-            self.secrets.redactor,
-        )
-        return TasksLogsResult(
-            file_name=out.file_name, content=out.content, mime_type=out.mime_type
-        )
-
-    async def _flush(self, task_id: str) -> None:
-        monitor = self.monitors.get(task_id)
-        if monitor is not None:
-            await monitor.flush()
-
     # -- create ----------------------------------------------------------------------------
 
     async def create(self, params: TasksCreateParams, progress: Progress | None = None) -> Task:
@@ -249,46 +163,6 @@ class TaskService:
 
         generated = await self.names.generate(self.secrets.redactor(params.prompt), taken)
         return generated.name, params.display_name or generated.display_name
-
-    # -- talk ------------------------------------------------------------------------------
-
-    async def send(
-        self, ref: str, content: str, queue: bool, *, resume_paused: bool = True
-    ) -> TasksSendResult:
-        """Deliver (or queue) a message; a paused task is resumed first when allowed."""
-        record = await self.resolve(ref)
-        resumed = False
-        paused = record.status == "paused" or record.workspace.get("status") == "stopped"
-        if paused and not resume_paused:
-            raise TaskNotReadyError(
-                f"task {record.name!r} is paused; resume it to send messages", status=record.status
-            )
-        if paused:
-            await self.resume(ref)
-            resumed = True
-            record = await self._wait_active(record.id)
-        record = await self._ready(record.id)
-        client = self._provider(record).client(record.workspace)
-        try:
-            state = (record.state or {}).get("state")
-            if queue and state not in ("idle", "complete", "failed"):
-                item = await client.enqueue(content)
-                return TasksSendResult(
-                    delivered=False, queued=True, queue_id=item["id"], resumed=resumed
-                )
-            await client.send(content)
-        finally:
-            await client.aclose()
-        return TasksSendResult(delivered=True, queued=False, resumed=resumed)
-
-    async def interrupt(self, ref: str) -> Task:
-        record = await self._ready(ref)
-        client = self._provider(record).client(record.workspace)
-        try:
-            await client.interrupt()
-        finally:
-            await client.aclose()
-        return task_view(record)
 
     # -- pause, resume, delete -------------------------------------------------------------
 
@@ -378,16 +252,6 @@ class TaskService:
             log.warning("task %s: removing its workspace failed: %s", record.name, exc)
             return None
 
-    async def keys(self, ref: str, data: str) -> TaskIdentity:
-        """Type raw keystrokes into the agent's terminal (an attached terminal's input)."""
-        record = await self._ready(ref)
-        client = self._provider(record).client(record.workspace)
-        try:
-            await client.raw(data)
-        finally:
-            await client.aclose()
-        return TaskIdentity(id=record.id, name=record.name)
-
     # -- internals -------------------------------------------------------------------------
 
     async def _bring_up(self, task_id: str, progress: Progress | None, create: bool) -> None:
@@ -464,33 +328,6 @@ class TaskService:
             task_id, workspace=ws, status=derive_status(status, "connecting", None)
         )
         await self._announce(task_id)
-
-    async def _ready(self, ref: str) -> TaskRecord:
-        record = await self.resolve(ref)
-        if record.status != "active":
-            raise TaskNotReadyError(
-                f"task {record.name!r} is {record.status}, not ready for input",
-                status=record.status,
-            )
-        return record
-
-    async def _wait_active(self, task_id: str, within: float = 60.0) -> TaskRecord:
-        def settled(r: TaskRecord) -> bool:
-            ready = r.status == "active" and (r.state or {}).get("state") != "working"
-            return ready or r.status == "error"
-
-        return await self._wait_for(task_id, settled, within)
-
-    async def _wait_for(
-        self, task_id: str, done: Callable[[TaskRecord], bool], within: float
-    ) -> TaskRecord:
-        """The task's record once ``done`` holds (or as it is after ``within`` seconds)."""
-        end = asyncio.get_running_loop().time() + within
-        record = await self.resolve(task_id)
-        while not done(record) and asyncio.get_running_loop().time() < end:
-            await asyncio.sleep(0.1)
-            record = await self.resolve(task_id)
-        return record
 
     async def _announce(self, task_id: str) -> None:
         record = await self.store.get_task(task_id)
