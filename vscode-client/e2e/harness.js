@@ -75,6 +75,7 @@ async function start(name, settings = {}) {
     XDG_CONFIG_HOME: d('xdg-config'), XDG_DATA_HOME: d('xdg-data'), XDG_CACHE_HOME: d('xdg-cache'), TMPDIR: d('tmp'),
     TASKYARD_DATA_DIR: d('taskyard-data'),  // the sidecar's database and task workspaces
     TASKYARD_DEMO_SPEED: '5',
+    TASKYARD_DOCKER: '0',  // local workspaces only: Docker ones are slower and tested elsewhere
   };
   fs.writeFileSync(path.join(workspace, 'README.md'), '# e2e workspace\n');
   fs.mkdirSync(path.join(userData, 'User'));
@@ -164,7 +165,8 @@ async function start(name, settings = {}) {
       await new Promise((r) => setTimeout(r, 300));
       killLeftovers(tmp);
       consoleLog.end(); log.end();
-      if (!process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true });
+      // retries: a bridge ended a moment ago may still be writing into its work folder
+      if (!process.env.KEEP_TMP) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
       console.log(`[${name}] total ${secs()}`);
     },
   };

@@ -1,8 +1,11 @@
 // One task's whole life through the real panel: code-server runs the packaged extension, which
 // starts the real sidecar; the demo agent works in a local workspace (TASKYARD_DEMO_SPEED=5).
-// open the sidebar → parameters (a validation error shown on the field) → create → starting →
-// working → idle with the reply → follow-up (queued while busy) → pause (snapshot banner) →
-// resume → download logs through the palette → delete. Screenshots: shots/lifecycle/.
+// open the sidebar (the "Docker is not reachable" notice: the sidecar runs with TASKYARD_DOCKER=0)
+// → parameters (a validation error shown on the field) → create → starting → working → idle with
+// the reply → Show Task Changes (the patch in a diff editor) → Export as Branch (no repository
+// here: the explanation, then Save as Patch) → follow-up (queued while busy) →
+// needs input → Attach Terminal (raw keys) → pause (snapshot banner) → resume → download logs
+// through the palette → delete, keeping the work folder. Screenshots: shots/lifecycle/.
 'use strict';
 const { test: nodeTest, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -47,6 +50,13 @@ test('the sidebar opens on the create form with the demo template and its defaul
   await wv().locator('[data-testid="field-style"] .fixed').waitFor();
   await wv().locator('[data-testid="field-max_files"][data-widget="slider"]').waitFor();
   await wv().locator('[data-testid="field-speed"][data-widget="radio"]').waitFor();
+  // taskyard/server/info: no Docker here, so a non-blocking notice with the sidecar's reason
+  const notice = wv().locator('[data-testid="provider-notice"]');
+  await notice.waitFor({ timeout: 15_000 });
+  assert.equal((await wv().locator('[data-testid="provider-notice-title"]').textContent()).trim(),
+    'Docker is not reachable — tasks run as local processes.');
+  assert.match(await notice.textContent(), /TASKYARD_DOCKER=0/);
+  assert.equal(await wv().locator('[data-testid="runs-on"]').getAttribute('data-provider'), 'local');
   await h.shot('sidebar');
 });
 
@@ -86,6 +96,45 @@ test('create: the task goes starting → working → idle and the reply appears 
   assert.equal(kinds.at(-1), 'idle');
   assert.match(await wv().locator('[data-testid="msg-user"]').first().textContent(), /create notes\.txt with Hello/);
   await h.shot('idle-with-reply');
+});
+
+test('Show Task Changes opens the task\'s patch in a diff editor', { timeout: 60_000 }, async () => {
+  const { page } = h;
+  await h.palette('Taskyard: Show Task Changes');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Create notes.txt' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  const lines = page.locator('.editor-group-container .monaco-editor .view-lines');
+  await lines.filter({ hasText: 'notes.txt' }).first().waitFor({ timeout: 15_000 });
+  const text = (await lines.first().textContent()).replace(/\u00a0/g, ' ');  // Monaco draws spaces as NBSP
+  assert.match(text, /\+\+\+ b\/notes\.txt/);
+  assert.match(text, /\+Hello from the Taskyard panel/);
+  assert.equal((await page.locator('[id="status.editor.mode"]').textContent()).trim(), 'Diff');  // language mode
+  await page.locator('.notifications-toasts .notification-toast', { hasText: 'file changed' }).waitFor({ timeout: 10_000 });
+  await h.shot('task-changes');
+  await h.palette('View: Revert and Close Editor');  // untitled: closing it would ask to save
+  await lines.first().waitFor({ state: 'detached', timeout: 10_000 });
+});
+
+test('Export as Branch without a git repository explains why and saves a patch instead', { timeout: 60_000 }, async () => {
+  const { page } = h;
+  await h.palette('Taskyard: Export Task Work as Branch…');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Create notes.txt' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  const input = page.locator('.quick-input-widget input');
+  await page.waitForFunction(() => /^taskyard\/create-notes/.test(document.querySelector('.quick-input-widget input')?.value ?? ''));
+  await input.press('Enter');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'no git repository to export to' });
+  await toast.waitFor({ timeout: 15_000 });
+  assert.match(await toast.textContent(), /open a folder that is a git repository, or save the changes as a patch/);
+  await wv().locator('[data-testid="pending-banner"]').waitFor({ state: 'detached', timeout: 5_000 });
+  await h.shot('export-no-repository');
+  await toast.locator('.monaco-button', { hasText: 'Save as Patch…' }).click();
+  const target = path.join(h.workspace, 'task.patch');
+  await page.waitForFunction(() => /\.patch$/.test(document.querySelector('.quick-input-widget input')?.value ?? ''));
+  await input.fill(target);
+  await page.keyboard.press('Enter');
+  await page.locator('.notifications-toasts .notification-toast', { hasText: 'Saved the changes' }).waitFor({ timeout: 15_000 });
+  assert.match(fs.readFileSync(target, 'utf8'), /^diff --git a\/notes\.txt b\/notes\.txt$/m);
 });
 
 test('a follow-up while the agent works is queued, then both replies arrive', { timeout: 90_000 }, async () => {
@@ -132,7 +181,7 @@ test('a permission question: needs input in the list, a notification with Open, 
   await wv().locator('[data-testid="screen"]').waitFor({ state: 'detached' });
 });
 
-test('Attach Terminal shows the agent\'s live screen and sends typed lines', { timeout: 60_000 }, async () => {
+test('Attach Terminal shows the agent\'s live screen; typed keys reach its terminal', { timeout: 60_000 }, async () => {
   const { page } = h;
   await h.palette('Taskyard: Attach Terminal');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Create notes.txt' }).first().waitFor();
@@ -140,7 +189,9 @@ test('Attach Terminal shows the agent\'s live screen and sends typed lines', { t
   const rows = page.locator('.terminal-wrapper .xterm-rows');
   await rows.filter({ hasText: 'Deleted notes.txt' }).waitFor({ timeout: 15_000 });
   await page.locator('.terminal-wrapper .xterm').click();
+  // raw keys: the agent's own input line echoes them before Enter submits
   await page.keyboard.type('create extra.txt with from the terminal');
+  await rows.filter({ hasText: 'create extra.txt with from the terminal' }).waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
   await rows.filter({ hasText: 'Created extra.txt' }).waitFor({ timeout: 30_000 });
   await wv().locator('[data-testid="msg-agent"]', { hasText: 'Created extra.txt' }).waitFor({ timeout: 10_000 });
@@ -189,16 +240,22 @@ test('Download Task Logs from the palette: format pick, save dialog, Open File',
   await h.shot('logs-opened');
 });
 
-test('delete from the panel menu asks in a modal, then the list is empty', { timeout: 60_000 }, async () => {
+test('delete from the panel menu asks in a modal; keeping the work folder says where it is', { timeout: 60_000 }, async () => {
   const { page } = h;
   await wv().locator('[data-testid="detail"] [data-testid="task-menu"]').click();
   await wv().locator('vscode-context-menu-item', { hasText: 'Delete' }).click();
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 10_000 });
   assert.match(await dialog.textContent(), /Delete task "Create notes\.txt/);
+  await dialog.locator('.monaco-button', { hasText: /^Delete$/ }).waitFor();
   await h.shot('delete-confirm');
-  await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
-  await page.locator('.notifications-toasts .notification-toast', { hasText: 'deleted' }).waitFor({ timeout: 15_000 });
+  await dialog.locator('.monaco-button', { hasText: 'Delete, Keep Work Folder' }).click();
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'deleted' });
+  await toast.waitFor({ timeout: 15_000 });
+  const message = await toast.locator('.notification-list-item-message').textContent();
+  const kept = /work folder was kept at (\S+)\.$/.exec(message.trim());
+  assert.ok(kept, `the toast says where: ${message}`);
+  assert.ok(fs.existsSync(path.join(kept[1], 'summary.md')), `the agent's files are in ${kept[1]}`);
   await wv().locator('[data-testid="no-tasks"]').waitFor({ timeout: 15_000 });
   await h.shot('deleted');
   assert.deepEqual(h.problems, [], 'no Content Security Policy violations');

@@ -6,7 +6,8 @@
  * this module only words them.
  */
 
-import type { Task } from "../protocol/generated";
+import type { ServerInfo, Task } from "../protocol/generated";
+import { serverInfoLines } from "./serverInfo";
 
 /** The one status a task shows: infrastructure status and agent state folded together. */
 export type DisplayKind =
@@ -191,10 +192,11 @@ export function counts(tasks: Iterable<TaskLike>): Counts {
   return c;
 }
 
-/** The status-bar item's text and tooltip. */
+/** The status-bar item's text and tooltip (with where new tasks run, once the sidecar said). */
 export function statusBarText(
   c: Counts,
   sidecar: "starting" | "running" | "failed" | "stopped",
+  info: ServerInfo | null = null,
 ): { text: string; tooltip: string; warning: boolean } {
   if (sidecar === "failed") {
     return { text: "$(error) Taskyard", tooltip: "The Taskyard sidecar is not running. Click for details.", warning: true };
@@ -212,7 +214,8 @@ export function statusBarText(
     `${c.needsInput} need${c.needsInput === 1 ? "s" : ""} input`,
     `${c.total} task${c.total === 1 ? "" : "s"} in all`,
   ];
-  return { text, tooltip: `Taskyard: ${lines.join(" · ")}`, warning: c.needsInput > 0 };
+  const tooltip = [`Taskyard: ${lines.join(" · ")}`, ...serverInfoLines(info)].join("\n");
+  return { text, tooltip, warning: c.needsInput > 0 };
 }
 
 export type NotificationLevel = "all" | "needsInput" | "none";

@@ -4,7 +4,7 @@
  * webview, and the forwarding of the webview's sidecar calls.
  */
 
-import type { FromWebview, RpcRequest, RpcResponse } from "../protocol/webview";
+import type { FromWebview, RpcRequest, RpcResponse, TaskActionName } from "../protocol/webview";
 import { isWebviewRequestKey } from "../protocol/webview";
 import { toRpcError } from "./errors";
 
@@ -19,7 +19,11 @@ export function route<M extends { type: string }>(handlers: Handlers<M>, msg: M)
   return handler(msg);
 }
 
-const ACTIONS = new Set(["delete", "downloadLogs", "attachTerminal", "openFolder", "pause", "resume", "interrupt"]);
+/** Every task action the webview may ask for (a missing one is a compile error). */
+const ACTIONS: Record<TaskActionName, true> = {
+  delete: true, downloadLogs: true, attachTerminal: true, openFolder: true, pause: true, resume: true,
+  interrupt: true, showChanges: true, savePatch: true, exportBranch: true,
+};
 const COMMANDS = new Set(["restartSidecar", "showOutput", "openSettings", "copyFixCommand", "openTemplateFolder"]);
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null;
@@ -42,7 +46,7 @@ export function parseFromWebview(x: unknown): FromWebview | null {
       if (!num(x.id) || !str(x.taskId) || !str(x.content)) return null;
       return { type: "send", id: x.id, taskId: x.taskId, content: x.content };
     case "action":
-      if (!str(x.action) || !ACTIONS.has(x.action) || !str(x.taskId)) return null;
+      if (!str(x.action) || !Object.hasOwn(ACTIONS, x.action) || !str(x.taskId)) return null;
       return x as unknown as FromWebview;
     case "command":
       if (!str(x.command) || !COMMANDS.has(x.command)) return null;

@@ -1,7 +1,8 @@
 /**
  * Telling the user about tasks without them looking: a notification when a task needs input,
  * completes or fails (per `taskyard.notifications`, with an Open action), and a status-bar item
- * with the counts of working and needs-input tasks. Both follow the store's events.
+ * with the counts of working and needs-input tasks and, in its tooltip, where new tasks run.
+ * Both follow the store's events.
  */
 
 import * as vscode from "vscode";
@@ -20,7 +21,11 @@ export class Attention implements vscode.Disposable {
       if (e.kind === "task") this.maybeNotify(e.task.id, e.before);
       this.update();
     });
-    this.disposables.push({ dispose: off }, model.sidecar.onDidChangeState(() => this.update()));
+    this.disposables.push(
+      { dispose: off },
+      model.sidecar.onDidChangeState(() => this.update()),
+      model.onDidChangeInfo(() => this.update()),
+    );
     this.update();
   }
 
@@ -29,7 +34,7 @@ export class Attention implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const s = statusBarText(counts(this.model.store.tasks.values()), this.model.sidecar.state.state);
+    const s = statusBarText(counts(this.model.store.tasks.values()), this.model.sidecar.state.state, this.model.info);
     this.item.text = s.text;
     this.item.tooltip = s.tooltip;
     this.item.backgroundColor = this.model.sidecar.state.state === "failed"

@@ -9,7 +9,20 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { describeError, toRpcError } from "../core/errors";
 import { KINDS, displayKind, relativeTime, subtitle } from "../core/presentation";
-import type { LogFormat, Task, TaskActions } from "../protocol/generated";
+import {
+  DELETE,
+  DELETE_KEEP_WORK,
+  type ExportProblem,
+  branchNameProblem,
+  defaultBranchName,
+  deletedMessage,
+  diffView,
+  exportProblem,
+  exportedMessage,
+  hasChanges,
+  keptWork,
+} from "../core/work";
+import type { LogFormat, Task, TaskActions, TasksExportBranchResult } from "../protocol/generated";
 import type { TaskModel } from "./model";
 import type { TasksView } from "./tasksView";
 import { TaskTerminal } from "./terminal";
@@ -38,6 +51,9 @@ export class Commands {
       c("downloadLogs", (arg) => this.downloadLogs(arg)),
       c("openWorkspaceFolder", (arg) => this.openFolder(arg)),
       c("attachTerminal", (arg) => this.attachTerminal(arg)),
+      c("showChanges", (arg) => this.showChanges(arg)),
+      c("saveChangesAsPatch", (arg) => this.savePatch(arg)),
+      c("exportBranch", (arg) => this.exportBranch(arg)),
       c("showOutput", () => this.output.show(true)),
       c("restartSidecar", () => this.model.sidecar.restart()),
     ];
@@ -119,14 +135,26 @@ export class Commands {
     if (!task) return;
     const answer = await vscode.window.showWarningMessage(
       `Delete task "${task.displayName}"?`,
-      { modal: true, detail: "This stops its agent and permanently deletes its workspace folder, conversation and logs." },
-      "Delete",
+      {
+        modal: true,
+        detail: "This stops its agent and permanently deletes its conversation, logs and workspace. "
+          + `"${DELETE_KEEP_WORK}" keeps the folder with the files the agent worked on.`,
+      },
+      DELETE,
+      DELETE_KEEP_WORK,
     );
-    if (answer !== "Delete") return;
-    const gone = await this.run(task, "Deleting…", "delete", () => this.model.sidecar.request("tasksDelete", { task: task.id }));
-    if (gone) {
-      this.model.store.remove(gone.id);
-      void vscode.window.showInformationMessage(`Task "${task.displayName}" deleted.`);
+    if (answer !== DELETE && answer !== DELETE_KEEP_WORK) return;
+    const params = answer === DELETE_KEEP_WORK ? { task: task.id, keepWork: true } : { task: task.id };
+    const gone = await this.run(task, "Deleting…", "delete", () => this.model.sidecar.request("tasksDelete", params));
+    if (!gone) return;
+    this.model.store.remove(gone.id);
+    const kept = keptWork(gone);
+    const choices = kept?.kind === "folder" ? ["Open Folder", "Copy Path"] : kept ? ["Copy Volume Name"] : [];
+    const choice = await vscode.window.showInformationMessage(deletedMessage(task, gone), ...choices);
+    if (choice === "Open Folder" && kept?.kind === "folder") {
+      await vscode.commands.executeCommand("vscode.openFolder", vscode.Uri.file(kept.path), { forceNewWindow: true });
+    } else if (choice && kept) {
+      await vscode.env.clipboard.writeText(kept.kind === "folder" ? kept.path : kept.name);
     }
   }
 
@@ -171,6 +199,116 @@ export class Commands {
     await vscode.commands.executeCommand("vscode.openFolder", vscode.Uri.file(task.workspace.path), { forceNewWindow: true });
   }
 
+  /** The task's changes as a patch in an untitled `diff` editor, or "No changes yet". */
+  private async showChanges(arg: unknown): Promise<void> {
+    const task = await this.pickTask(arg, "Show the changes of which task?", hasWork);
+    if (!task) return;
+    const diff = await this.run(task, "Loading changes…", "show the changes of", () => this.model.sidecar.request("tasksDiff", { task: task.id }));
+    if (!diff) return;
+    const view = diffView(task, diff);
+    if (view.empty) {
+      void vscode.window.showInformationMessage(view.message);
+      return;
+    }
+    const doc = await vscode.workspace.openTextDocument({ content: view.content, language: "diff" });
+    await vscode.window.showTextDocument(doc, { preview: false });
+    const choice = await vscode.window.showInformationMessage(view.summary, "Save as Patch…", "Export as Branch…");
+    if (choice === "Save as Patch…") await this.savePatch(task.id);
+    else if (choice === "Export as Branch…") await this.exportBranch(task.id);
+  }
+
+  /** The task's changes saved as a `.patch` file (like Download Logs: the client picks the place). */
+  private async savePatch(arg: unknown): Promise<void> {
+    const task = await this.pickTask(arg, "Save the changes of which task?", hasWork);
+    if (!task) return;
+    const diff = await this.run(task, "Loading changes…", "save the changes of", () => this.model.sidecar.request("tasksDiff", { task: task.id }));
+    if (!diff) return;
+    if (!hasChanges(diff)) {
+      void vscode.window.showInformationMessage(`No changes yet: "${task.displayName}" has nothing to save as a patch.`);
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+    const target = await vscode.window.showSaveDialog({
+      title: "Save task changes as a patch",
+      defaultUri: vscode.Uri.joinPath(folder, diff.fileName),
+      filters: { Patch: ["patch", "diff"], "All files": ["*"] },
+      saveLabel: "Save patch",
+    });
+    if (!target) return;
+    try {
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(diff.patch));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Could not save the patch: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const open = await vscode.window.showInformationMessage(
+      `Saved the changes of "${task.displayName}" to ${path.basename(target.fsPath)} (apply with git apply on ${diff.base.slice(0, 7)}).`,
+      "Open File",
+    );
+    if (open === "Open File") await vscode.window.showTextDocument(target);
+  }
+
+  private async exportBranch(arg: unknown): Promise<void> {
+    const task = await this.pickTask(arg, "Export the work of which task as a branch?", hasWork);
+    if (!task) return;
+    const result = await this.askBranch(task);
+    if (!result) return;
+    const copy = await vscode.window.showInformationMessage(exportedMessage(result), "Copy Branch Name");
+    if (copy) await vscode.env.clipboard.writeText(result.branch);
+  }
+
+  /**
+   * The branch name box. It stays open while the sidecar works, so that a name it rejects
+   * (`invalidParameters`, e.g. the branch exists) shows on the box itself, as git's own rules do
+   * while typing.
+   */
+  private askBranch(task: Task): Promise<TasksExportBranchResult | undefined> {
+    return new Promise((resolve) => {
+      const box = vscode.window.createInputBox();
+      let done = false;
+      const finish = (result: TasksExportBranchResult | undefined) => {
+        if (done) return;
+        done = true;
+        resolve(result);
+        box.dispose();
+      };
+      box.title = `Export the work of "${task.displayName}" as a branch`;
+      box.prompt = "A new branch in this folder's git repository, with the task's changes committed. Your working tree is not touched.";
+      box.value = defaultBranchName(task);
+      box.valueSelection = ["taskyard/".length, box.value.length];
+      box.ignoreFocusOut = true;
+      box.onDidChangeValue((v) => (box.validationMessage = branchNameProblem(v.trim()) ?? undefined));
+      box.onDidHide(() => finish(undefined));
+      box.onDidAccept(async () => {
+        const branch = box.value.trim();
+        box.validationMessage = branchNameProblem(branch) ?? undefined;
+        if (box.validationMessage || box.busy) return;
+        box.busy = true;
+        box.enabled = false;
+        this.view.pending(task.id, "Exporting…");
+        let failed: ExportProblem | undefined;
+        try {
+          finish(await this.model.sidecar.request("tasksExportBranch", { task: task.id, branch }));
+        } catch (e) {
+          failed = exportProblem(toRpcError(e), task);
+          if (failed.where === "input") box.validationMessage = failed.message;
+          else finish(undefined);
+        } finally {
+          this.view.pending(task.id, null);
+          if (!done) {
+            box.busy = false;
+            box.enabled = true;
+          }
+        }
+        if (failed?.where === "message") {
+          const choice = await vscode.window.showErrorMessage(failed.message, ...(failed.offerPatch ? ["Save as Patch…"] : []));
+          if (choice) await this.savePatch(task.id);
+        }
+      });
+      box.show();
+    });
+  }
+
   private async attachTerminal(arg: unknown): Promise<void> {
     const task = await this.pickTask(arg, "Attach a terminal to which task?", (t) => t.status === "active");
     if (!task) return;
@@ -178,6 +316,11 @@ export class Commands {
     const terminal = vscode.window.createTerminal({ name: `Taskyard: ${task.name}`, pty, iconPath: new vscode.ThemeIcon("robot") });
     terminal.show();
   }
+}
+
+/** Tasks whose work folder exists: their changes can be shown, saved or exported. */
+function hasWork(t: Task): boolean {
+  return t.status !== "pending";
 }
 
 /** A task id from a command argument: a string, or `{taskId}` from a webview context menu. */

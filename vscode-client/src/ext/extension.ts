@@ -8,8 +8,9 @@ import * as vscode from "vscode";
 import type { WorkbenchCommand } from "../protocol/webview";
 import { Attention } from "./attention";
 import { Commands } from "./commands";
+import { onPythonInterpreterChange } from "./interpreter";
 import { TaskModel } from "./model";
-import { readSettings } from "./settings";
+import { SIDECAR_SETTINGS, readSettings } from "./settings";
 import { Sidecar } from "./sidecar";
 import { TasksView, VIEW_ID } from "./tasksView";
 
@@ -30,8 +31,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerWebviewViewProvider(VIEW_ID, view),
     ...new Commands(model, view, output).register(),
     vscode.workspace.onDidChangeConfiguration((e) => onSettings(e, model, attention)),
+    followPythonExtension(sidecar),
   );
   if (!readSettings().hideTasks) void sidecar.start();
+}
+
+/**
+ * When the sidecar runs on the Python extension's interpreter and the user picks another one
+ * there, offer a restart (never forced: the choice may be for something else entirely).
+ */
+function followPythonExtension(sc: Sidecar): vscode.Disposable {
+  let listening: vscode.Disposable | undefined;
+  const ready = sc.onReady(() => {
+    if (listening || sc.interpreter?.source !== "python-extension") return;
+    listening = onPythonInterpreterChange(() => {
+      if (readSettings().pythonPath || sc.interpreter?.source !== "python-extension") return;
+      offerRestart(sc, "The Python extension's interpreter changed.");
+    });
+  });
+  return { dispose: () => { ready.dispose(); listening?.dispose(); } };
+}
+
+function offerRestart(sc: Sidecar, why: string): void {
+  void vscode.window
+    .showInformationMessage(`${why} Restart the Taskyard sidecar to use it? Running tasks keep running.`, "Restart Sidecar")
+    .then((c) => c && sc.restart());
 }
 
 async function workbenchCommand(command: WorkbenchCommand, model: TaskModel): Promise<void> {
@@ -75,15 +99,10 @@ function onSettings(e: vscode.ConfigurationChangeEvent, model: TaskModel, attent
     // A sidecar that could not start gets another try; a running one keeps serving until the
     // user restarts it (restarting is cheap, but it is the user's call).
     if (sc.state.state === "failed" || sc.state.state === "stopped") void sc.restart();
-    else {
-      void vscode.window
-        .showInformationMessage("Restart the Taskyard sidecar to use the new interpreter? Running tasks keep running.", "Restart Sidecar")
-        .then((c) => c && sc.restart());
-    }
+    else offerRestart(sc, "The interpreter setting changed.");
   }
-  if (e.affectsConfiguration("taskyard.templateFolders") || e.affectsConfiguration("taskyard.defaultProvider")) {
-    sc.notifySettings();
-  }
+  // Where tasks run and which templates exist: told to the running sidecar, never a restart.
+  if (SIDECAR_SETTINGS.some((key) => e.affectsConfiguration(key))) void model.applySettings();
   attention.update();
 }
 

@@ -1,45 +1,36 @@
 /**
- * Which Python runs the sidecar: `taskyard.pythonPath`, else the Python extension's active
- * interpreter, else `python3`; and the preflight that checks it can import Taskyard.
+ * Which Python runs the sidecar (`core/interpreter.ts` holds the rules: the setting, else the
+ * Python extension's active interpreter, else `python3`), and the preflight that checks it can
+ * import Taskyard.
  */
 
 import { execFile } from "node:child_process";
 import * as vscode from "vscode";
 import type { PreflightOutcome } from "../core/failure";
+import { type Interpreter, PYTHON_EXTENSION_ID, type PythonExtensionApi, chooseInterpreter } from "../core/interpreter";
 
-export interface Interpreter {
-  python: string;
-  source: PreflightOutcome["source"];
+export type { Interpreter };
+
+function pythonExtension(): vscode.Extension<PythonExtensionApi> | undefined {
+  return vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
 }
 
-interface PythonEnvironmentsApi {
-  environments?: {
-    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } | undefined;
-  };
-  settings?: {
-    getExecutionDetails(resource?: vscode.Uri): { execCommand: string[] | undefined };
-  };
+export function resolveInterpreter(setting: string): Promise<Interpreter> {
+  return chooseInterpreter(setting, pythonExtension(), vscode.workspace.workspaceFolders?.[0]?.uri);
 }
 
-async function fromPythonExtension(): Promise<string | undefined> {
-  const ext = vscode.extensions.getExtension<PythonEnvironmentsApi>("ms-python.python");
-  if (!ext) return undefined;
+/**
+ * Calls `listener` when the user picks another interpreter in the Python extension (only once
+ * that extension is active; Taskyard never activates it just to listen).
+ */
+export function onPythonInterpreterChange(listener: () => void): vscode.Disposable | undefined {
+  const ext = pythonExtension();
+  if (!ext?.isActive) return undefined;
   try {
-    const api = ext.isActive ? ext.exports : await ext.activate();
-    const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const active = api.environments?.getActiveEnvironmentPath(resource)?.path;
-    if (active && active !== "python") return active;
-    return api.settings?.getExecutionDetails(resource).execCommand?.[0];
+    return ext.exports.environments?.onDidChangeActiveEnvironmentPath?.(listener);
   } catch {
     return undefined;
   }
-}
-
-export async function resolveInterpreter(setting: string): Promise<Interpreter> {
-  if (setting) return { python: setting, source: "setting" };
-  const fromExt = await fromPythonExtension();
-  if (fromExt) return { python: fromExt, source: "python-extension" };
-  return { python: "python3", source: "default" };
 }
 
 /** Runs `<python> -c "import taskyard"` and reports what happened (never throws). */

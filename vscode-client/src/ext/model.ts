@@ -1,12 +1,13 @@
 /**
  * The extension's task model: the store fed by the sidecar's notifications, the full reload
- * after each (re)start, and the few multi-step actions shared by the panel and the palette.
+ * after each (re)start, what the sidecar says about itself (`taskyard/server/info`), and the
+ * few multi-step actions shared by the panel and the palette.
  */
 
 import * as vscode from "vscode";
 import { displayKind } from "../core/presentation";
 import { TaskStore, logLinesFromJsonl } from "../core/store";
-import type { Task, TasksSendResult } from "../protocol/generated";
+import type { ServerInfo, Task, TasksSendResult } from "../protocol/generated";
 import type { Sidecar } from "./sidecar";
 
 /** How long a send waits for a resumed task's agent to come back. */
@@ -14,17 +15,65 @@ const RESUME_WAIT_MS = 120_000;
 
 export class TaskModel implements vscode.Disposable {
   readonly store = new TaskStore();
+  /** The running sidecar's answer to `taskyard/server/info`; null until it answered. */
+  info: ServerInfo | null = null;
+  private infoSeq = 0;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly reloadEmitter = new vscode.EventEmitter<void>();
+  private readonly infoEmitter = new vscode.EventEmitter<ServerInfo | null>();
   /** The list was replaced after the sidecar (re)started. */
   readonly onDidReload = this.reloadEmitter.event;
+  /** `info` changed (asked again, or cleared because the sidecar stopped). */
+  readonly onDidChangeInfo = this.infoEmitter.event;
 
   constructor(readonly sidecar: Sidecar, private readonly output: vscode.LogOutputChannel) {
     this.disposables.push(
-      sidecar.onNotification((note) => this.store.apply(note)),
-      sidecar.onReady(() => void this.reload()),
+      sidecar.onNotification((note) => {
+        this.store.apply(note);
+        // New template folders (a settings change) arrive as a new catalog.
+        if (note.key === "templatesDidChange") void this.refreshInfo();
+      }),
+      sidecar.onReady(() => void this.reload().then(() => this.applySettings(true))),
+      sidecar.onDidChangeState((s) => {
+        if (s.state !== "running" && this.info) this.setInfo(null);
+      }),
       this.reloadEmitter,
+      this.infoEmitter,
     );
+  }
+
+  /**
+   * Asks the sidecar what it is and where new tasks run (after a start, a settings change, a
+   * new catalog, or the panel being shown: Docker may have come or gone meanwhile). A failure
+   * keeps the last answer and is only logged.
+   */
+  async refreshInfo(): Promise<void> {
+    if (this.sidecar.state.state !== "running") return;
+    const seq = ++this.infoSeq;
+    try {
+      const info = await this.sidecar.request("serverInfo", {});
+      if (seq === this.infoSeq) this.setInfo(info);
+    } catch (e) {
+      this.output.warn(`taskyard/server/info: ${String(e)}`);
+    }
+  }
+
+  private setInfo(info: ServerInfo | null): void {
+    this.info = info;
+    this.infoEmitter.fire(info);
+  }
+
+  /**
+   * Sends changed settings to the sidecar (also after a start: they may have changed while it
+   * was starting), then asks where new tasks run now.
+   */
+  async applySettings(refresh = false): Promise<void> {
+    try {
+      if (await this.sidecar.notifySettings()) refresh = true;
+    } catch (e) {
+      this.output.warn(`sending settings: ${String(e)}`);
+    }
+    if (refresh) await this.refreshInfo();
   }
 
   /** Every task (all pages) and the catalog. */

@@ -18,7 +18,8 @@ import {
   State,
 } from "vscode-languageclient/node";
 import { diagnoseCrash, diagnosePreflight } from "../core/failure";
-import { notifications, requests } from "../protocol/generated";
+import { configurationChange, sameSidecarSettings } from "../core/settings";
+import { type SidecarSettings, notifications, requests } from "../protocol/generated";
 import type {
   NotificationKey,
   NotificationMessage,
@@ -27,7 +28,7 @@ import type {
   RpcResult,
   SidecarView,
 } from "../protocol/webview";
-import { preflight, resolveInterpreter } from "./interpreter";
+import { type Interpreter, preflight, resolveInterpreter } from "./interpreter";
 import { readSettings, sidecarSettings } from "./settings";
 
 export class SidecarNotRunning extends Error {
@@ -50,6 +51,9 @@ export class Sidecar implements vscode.Disposable {
   private starting: Promise<void> | undefined;
   private stopping = false;
   private exits: number[] = [];
+  private interp: Interpreter | undefined;
+  /** The settings the running sidecar has (sent at `initialize` or since). */
+  private sent: SidecarSettings | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<SidecarView>();
   private readonly noteEmitter = new vscode.EventEmitter<NotificationMessage>();
   private readonly readyEmitter = new vscode.EventEmitter<void>();
@@ -67,6 +71,11 @@ export class Sidecar implements vscode.Disposable {
 
   get state(): SidecarView {
     return this.view;
+  }
+
+  /** The interpreter of the last start, and how it was chosen. */
+  get interpreter(): Interpreter | undefined {
+    return this.interp;
   }
 
   private set(view: SidecarView): void {
@@ -109,6 +118,7 @@ export class Sidecar implements vscode.Disposable {
   private async doStart(): Promise<void> {
     const settings = readSettings();
     const interp = await resolveInterpreter(settings.pythonPath);
+    this.interp = interp;
     this.set({ state: "starting", message: "Starting the Taskyard sidecar…", python: interp.python });
     this.output.info(`interpreter: ${interp.python} (${interp.source})`);
     const env = { ...process.env };
@@ -129,7 +139,8 @@ export class Sidecar implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [],
       outputChannel: this.output,
-      initializationOptions: { settings: sidecarSettings(settings) },
+      // A function: an automatic restart after a crash sends the settings of that moment.
+      initializationOptions: () => (this.sent = sidecarSettings()),
       errorHandler: {
         error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue }),
         closed: (): CloseHandlerResult => this.onClosed(interp.python),
@@ -187,12 +198,23 @@ export class Sidecar implements vscode.Disposable {
     return client.sendRequest<RpcResult<K>>(requests[key].method, params);
   }
 
-  /** Tells the sidecar about changed settings; it is never restarted for them. */
-  notifySettings(): void {
-    if (!this.client || this.view.state !== "running") return;
-    void this.client.sendNotification("workspace/didChangeConfiguration", {
-      settings: { taskyard: sidecarSettings(readSettings()) },
-    });
+  /**
+   * Tells a running sidecar about changed settings (`workspace/didChangeConfiguration` with
+   * `{settings: {taskyard: SidecarSettings}}`); it is never restarted for them. Returns whether
+   * anything was sent: settings equal to what the sidecar has are not sent again.
+   *
+   * Not `synchronize.configurationSection`: vscode-languageclient would send the raw
+   * configuration values, without the `${workspaceFolder}`/`~` expansion and validation of
+   * `core/settings.ts`, and its middleware could only replace the payload by bypassing `next`.
+   */
+  async notifySettings(): Promise<boolean> {
+    const client = this.client;
+    if (!client || this.view.state !== "running") return false;
+    const settings = sidecarSettings();
+    if (sameSidecarSettings(this.sent, settings)) return false;
+    await client.sendNotification("workspace/didChangeConfiguration", configurationChange(settings));
+    this.sent = settings;
+    return true;
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import * as vscode from "vscode";
 import { Coalescer } from "../core/coalesce";
 import { toRpcError } from "../core/errors";
 import { type Handlers, forwardRpc, parseFromWebview, route } from "../core/router";
-import type { FromWebview, ToWebview, WorkbenchCommand } from "../protocol/webview";
+import type { FromWebview, TaskActionName, ToWebview, WorkbenchCommand } from "../protocol/webview";
 import type { TaskModel } from "./model";
 
 export const VIEW_ID = "taskyard.tasks";
@@ -30,6 +30,7 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
     const { sidecar, store } = model;
     this.disposables.push(
       sidecar.onDidChangeState((s) => this.post({ type: "sidecar", sidecar: s })),
+      model.onDidChangeInfo((info) => this.post({ type: "serverInfo", info })),
       sidecar.onNotification((note) => {
         this.post({ type: "notification", note });
         const id = "taskId" in note.params ? note.params.taskId : "task" in note.params ? note.params.task.id : undefined;
@@ -51,6 +52,10 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
     view.webview.onDidReceiveMessage((raw: unknown) => {
       const msg = parseFromWebview(raw);
       if (msg) void Promise.resolve(route(this.handlers, msg)).catch((e) => console.error(e));
+    });
+    // Docker may have started or stopped while the panel was away: ask again when it shows.
+    view.onDidChangeVisibility(() => {
+      if (view.visible) void this.model.refreshInfo();
     });
     view.onDidDispose(() => {
       this.view = undefined;
@@ -91,6 +96,7 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
           catalog: store.catalog,
           tasks: store.list(),
           selected: this.selected,
+          serverInfo: this.model.info,
         },
       });
       if (this.pendingReveal) {
@@ -197,4 +203,7 @@ const ACTION_COMMANDS = {
   pause: "pauseTask",
   resume: "resumeTask",
   interrupt: "interruptTask",
-} as const;
+  showChanges: "showChanges",
+  savePatch: "saveChangesAsPatch",
+  exportBranch: "exportBranch",
+} as const satisfies Record<TaskActionName, string>;

@@ -251,8 +251,8 @@ export type ServerInfoParams = Record<string, never>;
  */
 export interface SidecarSettings {
   /**
-   * Extra template folders (absolute, or relative to the workspace folder), searched before the
-   * user and built-in ones.
+   * Extra template folders (absolute, or relative to the workspace folder). They take precedence
+   * over the user's and the built-in ones; the workspace's own `.taskyard/templates` still wins.
    */
   templateFolders?: string[];
   /**

@@ -13,6 +13,7 @@ import type {
   ParameterError,
   ParamsOf,
   ResultOf,
+  ServerInfo,
   Task,
   TaskMessage,
   TasksMessagesResult,
@@ -78,7 +79,10 @@ export type TaskActionName =
   | "openFolder"
   | "pause"
   | "resume"
-  | "interrupt";
+  | "interrupt"
+  | "showChanges"
+  | "savePatch"
+  | "exportBranch";
 
 /** Workbench actions the webview's empty and failure states offer. */
 export type WorkbenchCommand =
@@ -116,12 +120,16 @@ export interface ViewSnapshot {
   catalog: TemplateCatalog | null;
   tasks: Task[];
   selected: string | null;
+  /** What the sidecar said about itself (where new tasks run); null until it answered. */
+  serverInfo: ServerInfo | null;
 }
 
 /** Extension → webview. */
 export type ToWebview =
   | { type: "init"; snapshot: ViewSnapshot }
   | { type: "sidecar"; sidecar: SidecarView }
+  /** `taskyard/server/info` answered again (or null: the sidecar stopped). */
+  | { type: "serverInfo"; info: ServerInfo | null }
   | { type: "notification"; note: NotificationMessage }
   /** A full list (after the sidecar started or restarted). */
   | { type: "tasks"; tasks: Task[]; catalog: TemplateCatalog | null }

@@ -33,12 +33,16 @@ const handlers: Handlers<ToWebview> = {
   init: ({ snapshot }) => {
     state.initialized = true;
     state.sidecar = snapshot.sidecar;
+    state.serverInfo = snapshot.serverInfo;
     store.reset(snapshot.tasks, snapshot.catalog);
     syncTemplate();
     if (snapshot.selected && store.get(snapshot.selected)) select(snapshot.selected);
   },
   sidecar: ({ sidecar }) => {
     state.sidecar = sidecar;
+  },
+  serverInfo: ({ info }) => {
+    state.serverInfo = info;
   },
   notification: ({ note }) => {
     const before = note.key === "tasksDidChange" ? store.get(note.params.task.id) : undefined;

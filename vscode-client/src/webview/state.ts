@@ -8,7 +8,7 @@ import { describeError } from "../core/errors";
 import { defaultPreset, errorsByField, formFor, initialValues, parametersToSend, switchPreset } from "../core/form";
 import { displayKind } from "../core/presentation";
 import { TaskStore } from "../core/store";
-import type { Task, Template, TasksScreenResult } from "../protocol/generated";
+import type { ServerInfo, Task, Template, TasksScreenResult } from "../protocol/generated";
 import type { SidecarView } from "../protocol/webview";
 import { RpcFailure, call, loadPersisted, post, savePersisted, sendToTask } from "./bridge";
 
@@ -29,6 +29,9 @@ const persisted = loadPersisted();
 export const state = {
   initialized: false,
   sidecar: { state: "starting" } as SidecarView,
+  serverInfo: null as ServerInfo | null,
+  /** The provider notice the user closed (its title): shown again only when it changes. */
+  dismissedNotice: null as string | null,
   selected: null as string | null,
   pending: new Map<string, string>(),
   menuFor: null as string | null,

@@ -7,7 +7,8 @@
 import { html, nothing, type TemplateResult } from "lit";
 import { formFor } from "../core/form";
 import { KINDS, clockTime, displayKind, errorHint, inputModel, relativeTime, subtitle } from "../core/presentation";
-import type { LogLine, Task, TaskMessage } from "../protocol/generated";
+import { newTaskProvider, providerNotice } from "../core/serverInfo";
+import type { LogLine, Task, TaskMessage, Template } from "../protocol/generated";
 import type { SidecarView, TaskActionName } from "../protocol/webview";
 import { action, command } from "./bridge";
 import { renderField } from "./fields";
@@ -50,6 +51,14 @@ function menuItems(task: Task, inList: boolean): MenuItem[] {
   if (task.status === "active") items.push({ label: "Attach Terminal", value: "attachTerminal" });
   if (task.workspace.path) items.push({ label: "Open Workspace Folder", value: "openFolder" });
   items.push({ label: "Download Logs…", value: "downloadLogs" });
+  if (task.status !== "pending") {
+    items.push(
+      { label: "", value: "", separator: true },
+      { label: "Show Changes", value: "showChanges" },
+      { label: "Save Changes as Patch…", value: "savePatch" },
+      { label: "Export as Branch…", value: "exportBranch" },
+    );
+  }
   if (task.actions.delete) items.push({ label: "", value: "", separator: true }, { label: "Delete…", value: "delete" });
   return items;
 }
@@ -105,6 +114,34 @@ function viewSidecar(s: SidecarView): TemplateResult {
   </section>`;
 }
 
+/** Docker's absence (or another provider problem), above the create form; never blocking. */
+function viewProviderNotice(): TemplateResult | typeof nothing {
+  const notice = providerNotice(state.serverInfo);
+  if (!notice) return nothing;
+  const key = `${notice.title}\n${notice.detail}`;
+  if (state.dismissedNotice === key) return nothing;
+  const error = notice.severity === "error";
+  const detail = notice.detail.charAt(0).toUpperCase() + notice.detail.slice(1);
+  return html`<div class="banner ${error ? "banner-error" : "banner-attention"} notice" role="status" data-testid="provider-notice">
+    <span class="codicon codicon-${error ? "error" : "warning"}"></span>
+    <div class="banner-text"><strong data-testid="provider-notice-title">${notice.title}.</strong> <span class="notice-detail">${detail}</span></div>
+    <vscode-toolbar-button icon="close" label="Dismiss" title="Dismiss" data-testid="dismiss-notice"
+      @click=${() => { state.dismissedNotice = key; scheduleRender(); }}></vscode-toolbar-button>
+  </div>`;
+}
+
+/** Where the template's new task will run, beside the Create button. */
+function viewRunsOn(t: Template): TemplateResult | typeof nothing {
+  const where = newTaskProvider(state.serverInfo, t.workspace.provider);
+  if (!where) return nothing;
+  const why = t.workspace.provider === "auto"
+    ? `The template leaves it to the taskyard.defaultProvider setting (${state.serverInfo?.settings.defaultProvider ?? "auto"}).`
+    : `The template asks for ${t.workspace.provider}.`;
+  return html`<span class="runs-on ${where.problem ? "runs-on-problem" : ""}" data-testid="runs-on" data-provider=${where.provider}
+    title=${where.problem ? `${where.problem}\n${why}` : why}>
+    <span class="codicon codicon-${where.problem ? "warning" : where.provider === "docker" ? "vm" : "server-process"}"></span> ${where.text}</span>`;
+}
+
 function viewCreate(): TemplateResult {
   const list = templates();
   const f = state.form;
@@ -151,6 +188,7 @@ function viewCreate(): TemplateResult {
     ${f.general.length ? html`<div class="form-error" role="alert">${f.general.map((g) => html`<div>${g}</div>`)}</div>` : nothing}
     ${f.createError ? html`<div class="form-error" role="alert" data-testid="create-error"><span class="codicon codicon-error"></span> ${f.createError}</div>` : nothing}
     <div class="create-actions">
+      ${viewRunsOn(t)}
       <vscode-button data-testid="create" icon=${f.creating ? "loading" : "add"} ?icon-spin=${f.creating} ?disabled=${f.creating}
         @click=${() => void createTask()}>${f.creating ? "Creating…" : "Create Task"}</vscode-button>
     </div>
@@ -182,6 +220,7 @@ function viewTaskRow(task: Task): TemplateResult {
 function viewList(): TemplateResult {
   const tasks = store.list();
   return html`
+    ${viewProviderNotice()}
     <vscode-collapsible class="section" heading="New Task" ?open=${state.form.open} data-testid="create-section"
       @vsc-collapsible-toggle=${(e: CustomEvent<{ open: boolean }>) => { state.form.open = e.detail.open; persist(); }}>
       <div class="section-body">${viewCreate()}</div>
@@ -239,6 +278,8 @@ function viewDetail(task: Task): TemplateResult {
       <div class="detail-title" title=${task.prompt}>${task.displayName}</div>
       <vscode-toolbar-button icon="terminal" label="Show the terminal screen" title="Show the agent's terminal screen" toggleable
         ?checked=${state.screenOn} ?disabled=${task.status !== "active"} data-testid="toggle-screen" @click=${() => toggleScreen(task)}></vscode-toolbar-button>
+      <vscode-toolbar-button icon="diff" label="Changes" title="Show the task's changes" ?disabled=${task.status === "pending"}
+        data-testid="show-changes" @click=${() => action("showChanges", task.id)}></vscode-toolbar-button>
       ${menu(task, false)}
     </header>
     <div class="detail-meta">

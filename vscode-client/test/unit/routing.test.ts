@@ -15,6 +15,8 @@ describe("webview → extension messages", () => {
       { type: "rpc", id: 1, key: "tasksCreate", params: { template: "demo", prompt: "x" } },
       { type: "send", id: 2, taskId: "t1", content: "hi" },
       { type: "action", action: "delete", taskId: "t1" },
+      { type: "action", action: "showChanges", taskId: "t1" },
+      { type: "action", action: "exportBranch", taskId: "t1" },
       { type: "command", command: "restartSidecar" },
       { type: "select", taskId: null },
       { type: "watchScreen", taskId: "t1", on: true },
@@ -30,6 +32,7 @@ describe("webview → extension messages", () => {
       { type: "rpc", id: 1, key: "tasksCreate", params: null },
       { type: "send", id: 1, taskId: "t1" },
       { type: "action", action: "format-disk", taskId: "t1" },
+      { type: "action", action: "toString", taskId: "t1" },
       { type: "command", command: "workbench.action.quit" },
       { type: "select", taskId: 3 },
       { type: "watchScreen", taskId: "t1", on: "yes" },
@@ -73,7 +76,8 @@ describe("extension → webview messages", () => {
   test("every ToWebview type has a handler (compile-time) and routes", () => {
     const seen: string[] = [];
     const h: Handlers<ToWebview> = {
-      init: () => seen.push("init"), sidecar: () => seen.push("sidecar"), notification: (m) => seen.push(m.note.key),
+      init: () => seen.push("init"), sidecar: () => seen.push("sidecar"), serverInfo: () => seen.push("serverInfo"),
+      notification: (m) => seen.push(m.note.key),
       tasks: () => seen.push("tasks"), messages: () => seen.push("messages"), logs: () => seen.push("logs"),
       screen: () => seen.push("screen"), reveal: () => seen.push("reveal"), pending: () => seen.push("pending"),
       rpcResult: () => seen.push("rpcResult"),
