@@ -204,9 +204,7 @@ def _code_verbs(verbs: Any) -> None:
         "commit a task's work on a new branch of this repository",
     )
     _task_ref(export).add_argument("branch", help="name of the new branch")
-    export.add_argument(
-        "-m", "--message", help="commit message (default: the task's display name)"
-    )
+    export.add_argument("-m", "--message", help="commit message (default: the task's display name)")
 
 
 def _create(create: argparse.ArgumentParser) -> None:

@@ -5,7 +5,8 @@ exactly as the VS Code extension does, with Taskyard's own demo agent in a local
 API key, Docker, network or terminal needed, so CI runs it too. The stages: list and validate
 templates, create a task (status, start-up log and agent state streamed as they arrive), talk to
 the agent (a follow-up, a message queued while it is busy, an interrupt), pause and resume it,
-save its logs, show the file it wrote, delete it, shut the sidecar down, and sum up the timings.
+save its logs, show its work as a patch (``taskyard/tasks/diff``), delete it, shut the sidecar
+down, and sum up the timings.
 
 Every failure ends with one clear message and exit code 1, never a traceback or a hang: each
 request and each wait has a timeout, and a sidecar that dies is noticed at once.
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from taskyard.demo_client import SETTLED, DemoError, Sidecar, TaskFeed
+from taskyard.demo_code import show_diff
 from taskyard.demo_env import (
     docker_reachable,
     make_repo,
@@ -264,7 +266,7 @@ class Demo:
 
     async def artifacts(self) -> None:
         out = self.out
-        out.section("Logs and files")
+        out.section("Logs and the work")
         logs = await self.call("taskyard/tasks/logs", {"task": self.task["id"], "format": "md"})
         path = self.args.logs.resolve()
         try:
@@ -274,14 +276,7 @@ class Demo:
             raise DemoError(f"could not write the logs to {path}: {exc.strerror}") from None
         out.ok("logs", f"saved {path} ({size(path.stat().st_size)}, Markdown)")
         out.detail(f"the sidecar suggested the name {logs['fileName']}")
-        task = await self.call("taskyard/tasks/get", {"task": self.task["id"]})
-        folder = task["workspace"].get("path")
-        written = Path(folder or "/nonexistent") / FILE
-        if not written.is_file():
-            raise DemoError(f"the agent's file is not in the task's workspace: {written}")
-        out.ok("file", f"{written} ({size(written.stat().st_size)})")
-        for line in written.read_text(encoding="utf-8", errors="replace").splitlines()[:10]:
-            out.detail(f"│ {line}")
+        show_diff(out, await self.call("taskyard/tasks/diff", {"task": self.task["id"]}, 60), FILE)
         if not (self.repo / FILE).exists():
             out.detail(f"the editor's folder {self.repo} is untouched: the task has its own")
 

@@ -9,6 +9,7 @@
      ├── InvalidParametersError             invalidParameters (with per-parameter errors)
      ├── AgentBusyError                     agentBusy
      ├── AgentFailureError                  agentFailure      (the bridge refused or vanished)
+     ├── NoRepositoryError                  noRepository      (no editor repository to export to)
      └── WorkspaceFailureError              workspaceFailure
 
 Errors raised by services that predate this tree (template, secret, store, bridge client) are
@@ -59,6 +60,10 @@ class AgentBusyError(TaskyardError):
 
 class AgentFailureError(TaskyardError):
     kind = "agentFailure"
+
+
+class NoRepositoryError(TaskyardError):
+    kind = "noRepository"
 
 
 class WorkspaceFailureError(TaskyardError):

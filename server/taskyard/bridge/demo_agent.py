@@ -161,7 +161,12 @@ class SessionStore:
         return entries
 
     def append(self, kind: str, text: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.is_dir():
+            self.path.parent.mkdir(parents=True)
+            # The transcript is the agent's own bookkeeping, not the task's work: git (and so
+            # Taskyard's diff of the work) ignores the folder, as pytest does its cache.
+            ignore = self.path.parent / ".gitignore"
+            ignore.write_text("# Made by the Taskyard demo agent.\n*\n", encoding="utf-8")
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps({"type": kind, "text": text, "time": time.time()}) + "\n")
 

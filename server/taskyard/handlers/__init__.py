@@ -10,8 +10,9 @@ if TYPE_CHECKING:
 
 def register(server: TaskyardServer) -> None:
     """Register every ``taskyard/*`` method on the server."""
-    from . import tasks, templates
+    from . import code, tasks, templates
+    from . import server as server_info
 
-    for module in (templates, tasks):
+    for module in (templates, tasks, code, server_info):
         for name, handler in module.HANDLERS.items():
             server.feature(name)(handler)

@@ -12,6 +12,8 @@ Providers implement :class:`WorkspaceProvider`; the task engine never knows whic
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
@@ -54,6 +56,15 @@ class WorkspaceSpec:
     preview_port: int | None = None
 
 
+@attrs.frozen
+class WorkFolder:
+    """A task's work folder as files on this machine (see :meth:`WorkspaceProvider.work_folder`)."""
+
+    path: Path
+    copy: bool
+    """Whether ``path`` is a private copy (of a container's folder), not the folder itself."""
+
+
 class WorkspaceProvider(Protocol):
     """A place to run tasks (a local folder, a container)."""
 
@@ -68,11 +79,17 @@ class WorkspaceProvider(Protocol):
     async def stop(self, data: WorkspaceData, grace: float) -> WorkspaceData:
         """Stop the bridge (it saves its state) and the agent; keeps every file."""
 
-    async def delete(self, data: WorkspaceData) -> None:
-        """Remove the workspace and everything in it."""
+    async def delete(self, data: WorkspaceData, *, keep_work: bool = False) -> str | None:
+        """Remove the workspace and everything in it; with ``keep_work`` the work folder is
+        kept on the host instead, and its path returned."""
 
     async def inspect(self, data: WorkspaceData) -> str:
         """``running``, ``stopped`` or ``missing``: what really exists now."""
 
     def client(self, data: WorkspaceData) -> BridgeClient:
         """A client of the workspace's bridge."""
+
+    def work_folder(self, data: WorkspaceData) -> AbstractAsyncContextManager[WorkFolder]:
+        """The work folder's files on this machine while the context lasts, whether the
+        workspace runs or is stopped; only for reading (a copy may be thrown away after).
+        """

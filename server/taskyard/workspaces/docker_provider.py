@@ -36,13 +36,15 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from taskyard.bridge.zipapp import ensure_zipapp
 
-from .base import LogSink, WorkspaceData, WorkspaceFailure, WorkspaceSpec
+from .base import LogSink, WorkFolder, WorkspaceData, WorkspaceFailure, WorkspaceSpec
 from .bridge_client import BridgeClient
+from .docker_archive import copied_work
 from .docker_bundle import BridgeBundle, ensure_volume, make_bundle
 from .docker_container import (
     BRIDGE_MARKER,
@@ -132,11 +134,14 @@ class DockerProvider:
         await self._halt(str(data["id"]), grace)
         return {**data, "status": "stopped", "bridge_url": None, "preview_url": None}
 
-    async def delete(self, data: WorkspaceData) -> None:
+    async def delete(self, data: WorkspaceData, *, keep_work: bool = False) -> str | None:
+        if keep_work:
+            raise WorkspaceFailure("keeping a Docker task's work folder is not wired yet")
         await self._remove(str(data["id"]))
         runtime = Path(data.get("runtime") or self.root / str(data["id"]))
         if runtime.parent == self.root:
             await asyncio.to_thread(shutil.rmtree, runtime, True)
+        return None
 
     async def inspect(self, data: WorkspaceData) -> str:
         task_id = str(data["id"])
@@ -158,6 +163,18 @@ class DockerProvider:
     def client(self, data: WorkspaceData) -> BridgeClient:
         token = (Path(data["runtime"]) / "token").read_text().strip()
         return BridgeClient(data["bridge_url"], token)
+
+    @contextlib.asynccontextmanager
+    async def work_folder(self, data: WorkspaceData) -> AsyncIterator[WorkFolder]:
+        """A bound folder as it is; else a copy out of the container, running or stopped."""
+        if data.get("bind"):
+            yield WorkFolder(Path(data["bind"]), copy=False)
+            return
+        folder = str(data.get("path") or "").partition(":")[2]
+        if not folder:
+            raise WorkspaceFailure("the task's container is not made yet")
+        async with copied_work(self.engine, str(data["id"]), folder) as work:
+            yield work
 
     async def close(self) -> None:
         await self.engine.close()
@@ -195,7 +212,7 @@ class DockerProvider:
         container, fresh_work = await self.engine.call("creating the container", make)
         log("startup", f"container {container.name} created from {image}")
         base: dict[str, Any] = {"container_id": container.id, "image": image}
-        if fresh_work and spec.repo != "bind":
+        if fresh_work:
             base.update(await seed_work(self.engine, container, spec, log))
         return base
 

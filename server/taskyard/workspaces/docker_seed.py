@@ -4,14 +4,16 @@ The work folder is a named volume, so the repository is copied in rather than sh
 clone of the editor's repository at its current branch and commit (``worktree`` and ``clone``
 templates alike, since a worktree cannot cross into a container), packed as a tar owned by the
 agent and put into the container before its first start. ``bind`` templates mount the folder
-itself instead (see :mod:`.docker_container`); ``none`` leaves the folder empty. The commit the
-task started from is kept as ``base_commit`` for the code-out diff.
+itself instead (see :mod:`.docker_container`), recorded as ``bind``; ``none`` (or an editor
+folder that is no repository) gets a new repository with one empty commit, made here and put in
+the same way. The commit the task started from is kept as ``base_commit`` for the code-out diff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
 import tarfile
 import tempfile
 from pathlib import Path
@@ -20,26 +22,42 @@ from typing import Any
 from .base import LogSink, WorkspaceFailure, WorkspaceSpec
 from .docker_container import workdir
 from .docker_engine import AGENT_UID, DockerEngine
+from .git import git, start_repo
 
 
 async def seed_work(
     engine: DockerEngine, container: Any, spec: WorkspaceSpec, log: LogSink
 ) -> dict[str, Any]:
-    """Copy the repository into the container's work folder; returns ``base_commit`` if any."""
+    """Fill the container's work folder; returns its ``base_commit`` (and ``bind``) if any."""
     repo = spec.source_repo
-    if spec.repo == "none" or not repo or not (Path(repo) / ".git").exists():
-        log("startup", f"empty work folder {workdir(spec)}")
-        return {}
+    has_repo = bool(repo) and (Path(str(repo)) / ".git").exists()
+    if spec.repo == "bind" and repo:
+        found = await git("rev-parse", "--verify", "--quiet", "HEAD", cwd=repo, check=False)
+        base = {"base_commit": found.text} if has_repo and found.code == 0 else {}
+        log("startup", f"{repo} mounted as {workdir(spec)}")
+        return {"bind": os.path.abspath(repo), **base}
     with tempfile.TemporaryDirectory(prefix="taskyard-seed-") as tmp:
         clone = Path(tmp) / "work"
-        await _git(None, "clone", "--quiet", "--no-hardlinks", repo, str(clone))
-        head = (await _git(str(clone), "rev-parse", "HEAD")).strip()
+        if spec.repo == "none" or not repo or not has_repo:
+            clone.mkdir()
+            try:
+                head = await start_repo(clone)
+            except WorkspaceFailure as exc:  # no git here: the agent runs all the same
+                log("startup", f"empty work folder {workdir(spec)} (no starting commit: {exc})")
+                return {}
+            repo = None
+        else:
+            await _git(None, "clone", "--quiet", "--no-hardlinks", repo, str(clone))
+            head = (await _git(str(clone), "rev-parse", "HEAD")).strip()
         archive = await asyncio.to_thread(_tar_folder, clone)
     target = workdir(spec)
     await engine.call(
         "copying the repository into the container",
         lambda _: container.put_archive(target, archive),
     )
+    if repo is None:
+        log("startup", f"new repository in {target}, starting at commit {head[:12]}")
+        return {"base_commit": head}
     log("startup", f"clone of {repo} at {head[:12]} in {target}")
     return {"base_commit": head, "source_repo": repo}
 

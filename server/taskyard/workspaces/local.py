@@ -80,8 +80,11 @@ class LocalProvider:
             await self._run_setup(spec, work, log)
         if "base_commit" not in data:
             # After the setup script, which may have cloned a repository into the folder.
-            data["base_commit"] = await start_repo(work)
-            log("startup", f"work folder starts at commit {data['base_commit'][:12]}")
+            try:
+                data["base_commit"] = await start_repo(work)
+                log("startup", f"work folder starts at commit {data['base_commit'][:12]}")
+            except WorkspaceFailure as exc:  # no git here: the agent runs all the same
+                log("startup", f"no starting commit for the diff: {exc} {exc.detail}".strip())
         return await self.start(data, spec, log)
 
     async def start(self, data: WorkspaceData, spec: WorkspaceSpec, log: LogSink) -> WorkspaceData:
