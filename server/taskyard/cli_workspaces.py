@@ -1,8 +1,9 @@
 """``taskyard workspace``: where tasks can run, and Taskyard's leftovers on the Docker engine.
 
 ``orphans`` lists the containers and volumes labelled as Taskyard's whose task no longer exists
-(a delete that failed while the engine was down, a data folder removed by hand); ``--remove``
-removes them after confirmation. Objects of existing tasks are never touched.
+(a delete that failed while the engine was down, a database reset by hand); ``--remove``
+removes them after confirmation. Objects of existing tasks are never touched, nor those another
+data folder made (another user's Taskyard, a test run): each object is labelled with its own.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ async def providers_cmd(ctx: Context) -> int:
 
 async def orphans_cmd(ctx: Context) -> int:
     services = await ctx.services()
-    engine = services.providers.docker.engine
+    docker = services.providers.docker
+    engine, home = docker.engine, docker.options.home
     if await services.providers.docker_version() is None:
         raise CliError(
             "Docker is unavailable, so there are no containers to list: "
@@ -43,7 +45,7 @@ async def orphans_cmd(ctx: Context) -> int:
         )
     records, _, _ = await services.store.list_tasks(None, None, 1_000_000, None)
     owned = [r.id for r in records]
-    found = await orphans(engine, owned)
+    found = await orphans(engine, owned, home)
     twice = duplicates(await list_managed(engine))
     for task_id in twice:
         ctx.out.note(f"warning: task {task_id} has more than one container")
@@ -64,7 +66,7 @@ async def orphans_cmd(ctx: Context) -> int:
         yes=ctx.args.yes,
         action="remove orphans",
     )
-    gone = await remove_orphans(engine, owned)
+    gone = await remove_orphans(engine, owned, home)
     if ctx.out.json:
         ctx.out.data([_wire(o) for o in gone])
     else:

@@ -157,3 +157,20 @@ async def test_the_repository_is_cloned_into_the_work_volume(
     owner = container.exec_run(["stat", "-c", "%u", "/workspace/README.md", "/workspace/.git"])
     assert owner.output.split() == [b"1000", b"1000"]
     await harness.provider.delete(data)
+
+
+async def test_delete_can_keep_the_work_folder_on_the_host(harness: Harness) -> None:
+    provider = harness.provider
+    spec = harness.spec(initial_prompt=PROMPT)
+    data = await provider.create(spec, Logs())
+    client = provider.client(data)
+    try:
+        await wait_reply(client, "Created hello.txt")
+    finally:
+        await client.aclose()
+    data = await provider.stop(data, grace=10.0)
+    kept = await provider.delete(data, keep_work=True)
+    assert kept == str(provider.root / "kept" / spec.task_id)
+    assert (Path(kept) / "hello.txt").read_text() == "hi there\n"
+    assert (Path(kept) / ".git").is_dir()  # still a repository: diff it, commit it, push it
+    assert harness.leftovers(spec.task_id) == []  # container and volumes are gone

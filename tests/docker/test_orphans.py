@@ -36,17 +36,27 @@ def cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_orphans_are_listed_then_removed(tmp_path: Path, docker_client: Any) -> None:
-    task_id = str(uuid.UUID(TEST_PREFIX + uuid.uuid4().hex[4:]))
+    task_id, foreign = (str(uuid.UUID(TEST_PREFIX + uuid.uuid4().hex[4:])) for _ in range(2))
+    home = str(tmp_path / "docker")  # the provider folder of the CLI's data folder
     try:
         volume = docker_client.volumes.create(
-            f"taskyard-{task_id}-work", labels=labels(task_id, "work")
+            f"taskyard-{task_id}-work", labels=labels(task_id, "work", home)
         )
         box = docker_client.containers.create(
-            DEFAULT_IMAGE, ["true"], name=f"taskyard-{task_id}", labels=labels(task_id, "workspace")
+            DEFAULT_IMAGE,
+            ["true"],
+            name=f"taskyard-{task_id}",
+            labels=labels(task_id, "workspace", home),
+        )
+        # Another data folder's task on the same engine: never ours to list or remove.
+        other = docker_client.volumes.create(
+            f"taskyard-{foreign}-work", labels=labels(foreign, "work", "/elsewhere/docker")
         )
         listed = cli(tmp_path, "workspace", "orphans", "-o", "json")
         assert listed.returncode == 0, listed.stderr
-        mine = [o for o in json.loads(listed.stdout) if o["taskId"] == task_id]
+        found = json.loads(listed.stdout)
+        assert foreign not in {o["taskId"] for o in found}
+        mine = [o for o in found if o["taskId"] == task_id]
         assert sorted((o["kind"], o["name"], o["role"]) for o in mine) == [
             ("container", box.name, "workspace"),
             ("volume", volume.name, "work"),
@@ -63,5 +73,6 @@ def test_orphans_are_listed_then_removed(tmp_path: Path, docker_client: Any) -> 
         assert "Removed" in removed.stdout
         assert not docker_client.containers.list(all=True, filters={"name": box.name})
         assert not [v for v in docker_client.volumes.list() if v.name == volume.name]
+        assert [v for v in docker_client.volumes.list() if v.name == other.name]
     finally:
-        purge(docker_client, [task_id])
+        purge(docker_client, [task_id, foreign])

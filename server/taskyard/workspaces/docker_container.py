@@ -4,8 +4,8 @@ One container per task, built from pure functions here so the shape can be read 
 (and checked without an engine)::
 
     name       taskyard-<task id>            labels   dev.taskyard.managed=true,
-    image      the template's, or the default          dev.taskyard.task=<id>, role=workspace
-               taskyard-workspace:bookworm
+    image      the template's, or the default          dev.taskyard.task=<id>, role=workspace,
+               taskyard-workspace:bookworm             dev.taskyard.home=<provider folder>
     PID 1      docker-init (``--init``): forwards SIGINT to the bridge and reaps zombies
     main       /bin/sh /opt/taskyard/entry.sh → the setup script (once per workspace) →
                exec python3 /opt/taskyard/bridge-<hash> server …  (the agent runs under it)
@@ -41,7 +41,7 @@ from typing import Any
 import attrs
 
 from .base import WorkspaceSpec
-from .docker_engine import AGENT_UID, LABEL_MANAGED, LABEL_ROLE, LABEL_TASK
+from .docker_engine import AGENT_UID, LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_TASK
 
 DEFAULT_IMAGE = "taskyard-workspace:bookworm"
 """Built by ``tools/docker-setup.sh`` from ``images/workspace/Dockerfile``."""
@@ -101,6 +101,9 @@ class DockerOptions:
     """Extra environment for every container (non-secret)."""
     ready_timeout: float = 60.0
     """Seconds a start may take until the bridge serves."""
+    home: str = ""
+    """The provider's folder (one per Taskyard data folder), labelled on every object so that
+    orphans are judged per data folder: another user's or test run's tasks are not ours."""
 
 
 def container_name(task_id: str) -> str:
@@ -112,8 +115,9 @@ def volume_names(task_id: str) -> dict[str, str]:
     return {"home": f"taskyard-{task_id}-home", "work": f"taskyard-{task_id}-work"}
 
 
-def labels(task_id: str, role: str) -> dict[str, str]:
-    return {LABEL_MANAGED: "true", LABEL_TASK: task_id, LABEL_ROLE: role}
+def labels(task_id: str, role: str, home: str = "") -> dict[str, str]:
+    found = {LABEL_MANAGED: "true", LABEL_TASK: task_id, LABEL_ROLE: role}
+    return found | ({LABEL_HOME: home} if home else {})
 
 
 def workdir(spec: WorkspaceSpec) -> str:
@@ -203,7 +207,7 @@ def create_kwargs(
         "user": f"{AGENT_UID}:{AGENT_UID}",
         "working_dir": workdir(spec),
         "environment": {**options.env, **spec.env, "HOME": HOME},
-        "labels": labels(spec.task_id, "workspace"),
+        "labels": labels(spec.task_id, "workspace", options.home),
         "volumes": volumes,
         "ports": ports,
         "network_mode": options.network,

@@ -44,6 +44,7 @@ T = TypeVar("T")
 LABEL_MANAGED = "dev.taskyard.managed"
 LABEL_TASK = "dev.taskyard.task"
 LABEL_ROLE = "dev.taskyard.role"
+LABEL_HOME = "dev.taskyard.home"
 
 AGENT_UID = 1000
 """The user (and group) every workspace container runs as; the default image's ``agent``."""

@@ -40,6 +40,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from taskyard.bridge.zipapp import ensure_zipapp
 
 from .base import LogSink, WorkFolder, WorkspaceData, WorkspaceFailure, WorkspaceSpec
@@ -83,6 +85,8 @@ class DockerProvider:
     ) -> None:
         self.root = root
         self.options = options or DockerOptions()
+        if not self.options.home:
+            self.options = attrs.evolve(self.options, home=str(root.absolute()))
         self.engine = engine or DockerEngine()
         self._cache_dir = cache_dir or root / "cache"
         self._bridge: BridgeBundle | None = None
@@ -135,13 +139,24 @@ class DockerProvider:
         return {**data, "status": "stopped", "bridge_url": None, "preview_url": None}
 
     async def delete(self, data: WorkspaceData, *, keep_work: bool = False) -> str | None:
-        if keep_work:
-            raise WorkspaceFailure("keeping a Docker task's work folder is not wired yet")
+        kept = await self._keep_work(data) if keep_work else None
         await self._remove(str(data["id"]))
         runtime = Path(data.get("runtime") or self.root / str(data["id"]))
         if runtime.parent == self.root:
             await asyncio.to_thread(shutil.rmtree, runtime, True)
-        return None
+        return kept
+
+    async def _keep_work(self, data: WorkspaceData) -> str:
+        """The work folder copied to ``<root>/kept/<task id>`` before the volumes go (a bound
+        folder is the user's own and simply stays). Fails, keeping everything, if it cannot."""
+        async with self.work_folder(data) as work:
+            if not work.copy:
+                return str(work.path)
+            kept = self.root / "kept" / str(data["id"])
+            await asyncio.to_thread(shutil.rmtree, kept, True)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(shutil.move, str(work.path), str(kept))
+            return str(kept)
 
     async def inspect(self, data: WorkspaceData) -> str:
         task_id = str(data["id"])
@@ -205,7 +220,8 @@ class DockerProvider:
             have = {v.name for v in find_volumes(client, task_id)}
             for role, name in volume_names(task_id).items():
                 if name not in have:
-                    client.volumes.create(name=name, labels=labels(task_id, role))
+                    made = labels(task_id, role, self.options.home)
+                    client.volumes.create(name=name, labels=made)
             fresh_work = volume_names(task_id)["work"] not in have
             return client.containers.create(**kwargs), fresh_work
 

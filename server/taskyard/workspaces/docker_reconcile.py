@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from .docker_engine import LABEL_ROLE, LABEL_TASK, DockerEngine, task_filter
+from .docker_engine import LABEL_HOME, LABEL_ROLE, LABEL_TASK, DockerEngine, task_filter
 
 
 @attrs.frozen
@@ -30,6 +30,8 @@ class ManagedObject:
     """``workspace`` for containers; ``home``, ``work`` or (shared) ``bridge`` for volumes."""
     status: str
     """The container's state (``running``, ``exited``…); ``volume`` for volumes."""
+    home: str = ""
+    """The provider folder that made it (empty for objects of older versions)."""
 
 
 async def list_managed(engine: DockerEngine) -> list[ManagedObject]:
@@ -56,15 +58,23 @@ def _object(kind: str, name: str, labels: dict[str, str], status: str) -> Manage
         task_id=labels.get(LABEL_TASK, ""),
         role=labels.get(LABEL_ROLE, ""),
         status=status,
+        home=labels.get(LABEL_HOME, ""),
     )
 
 
-async def orphans(engine: DockerEngine, owned: Collection[str]) -> list[ManagedObject]:
-    """Taskyard's objects whose task id is not in ``owned`` (the ids of existing tasks)."""
+async def orphans(
+    engine: DockerEngine, owned: Collection[str], home: str | None = None
+) -> list[ManagedObject]:
+    """Taskyard's objects whose task id is not in ``owned`` (the ids of existing tasks).
+
+    With ``home``, only objects made by that provider folder (or unlabelled ones, from before
+    the label existed) count: tasks of another data folder on the same engine are not orphans.
+    """
     known = set(owned)
     # The shared bridge volumes (role ``bridge``) belong to no task, so to no task's orphans.
     found = await list_managed(engine)
-    return [o for o in found if o.task_id not in known and o.role != "bridge"]
+    mine = [o for o in found if home is None or o.home in (home, "")]
+    return [o for o in mine if o.task_id not in known and o.role != "bridge"]
 
 
 def duplicates(objects: Collection[ManagedObject]) -> list[str]:
@@ -73,9 +83,11 @@ def duplicates(objects: Collection[ManagedObject]) -> list[str]:
     return sorted(task for task, n in counts.items() if n > 1)
 
 
-async def remove_orphans(engine: DockerEngine, owned: Collection[str]) -> list[ManagedObject]:
+async def remove_orphans(
+    engine: DockerEngine, owned: Collection[str], home: str | None = None
+) -> list[ManagedObject]:
     """Remove the containers (running or not) and volumes no task owns; returns what went."""
-    found = await orphans(engine, owned)
+    found = await orphans(engine, owned, home)
 
     def remove(client: Any) -> None:
         # Containers first: a volume cannot go while a container still mounts it.
