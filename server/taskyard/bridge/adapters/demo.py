@@ -19,7 +19,7 @@ SELF_ARGV: list[str] = [sys.executable, "-m", "taskyard.bridge"]
 
 class DemoAdapter(Adapter):
     name = "demo"
-    window = 0.3  # the spinner redraws every 0.1 s: three quiet frames mean it stopped
+    window = 0.2  # the spinner redraws every 0.1 s: two quiet frames mean it stopped
     idle_on_stable = False
 
     def default_command(self) -> list[str]:
