@@ -59,6 +59,11 @@ def test_prompt_edits_a_file_and_the_reply_comes_from_the_transcript(claude: Bri
     assert "Created hello.txt" in state["message"]
     reply = messages[-1]["content"]
     assert reply.splitlines()[-1] == "Created hello.txt."  # the transcript's text, not the screen
+    # The Stop hook may outrun Claude's last transcript write; the bridge reads it again.
+    deadline = time.monotonic() + 3
+    while "▸ Write" not in reply and time.monotonic() < deadline:
+        time.sleep(0.1)
+        reply = claude.messages()[-1]["content"]
     assert "▸ Write" in reply
     assert "esc to interrupt" not in reply
     assert [m["role"] for m in messages][-2:] == ["user", "agent"]

@@ -12,6 +12,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -114,51 +115,55 @@ def leftovers(docker_client: Any, task_id: str) -> list[str]:
     return found + [v.name for v in docker_client.volumes.list(filters=task_filter(task_id))]
 
 
+@pytest.fixture
+async def side(tmp_path: Path, docker_client: Any) -> AsyncIterator[Sidecar]:
+    """A sidecar on a fresh data folder and repository; its tasks are deleted afterwards."""
+    sidecar = await Sidecar(tmp_path / "data", repository(tmp_path / "repo")).start()
+    yield sidecar
+    listed = await sidecar.call("taskyard/tasks/list", {})
+    for task in listed["tasks"]:
+        await sidecar.call("taskyard/tasks/delete", {"task": task["id"]})
+    await sidecar.stop()
+
+
 async def test_a_docker_task_through_the_sidecar_survives_a_sidecar_kill(
-    tmp_path: Path, docker_client: Any
+    side: Sidecar, tmp_path: Path, docker_client: Any
 ) -> None:
-    side = await Sidecar(tmp_path / "data", repository(tmp_path / "repo")).start()
-    task_id = ""
-    try:
-        info = await side.call("taskyard/server/info", {})
-        assert info["defaultProvider"] == "docker"
-        assert info["repository"] == str(tmp_path / "repo")
-        created = await side.call("taskyard/tasks/create", {"template": "demo", "prompt": PROMPT})
-        task_id = created["id"]
-        assert created["workspace"]["provider"] == "docker"
-        ready = await side.task(task_id, idle)
-        assert ready["workspace"]["status"] == "running"
-        streams = {
-            line["stream"]
-            for note in recorder(side.client).of("taskyard/tasks/logDidAppend")  # type: ignore[arg-type]
-            if note["taskId"] == task_id
-            for line in note["lines"]
-        }
-        assert {"startup", "agent"} <= streams
-        (box,) = containers(docker_client, task_id)
-        assert box.labels["dev.taskyard.task"] == task_id
-        assert box.status == "running"
+    info = await side.call("taskyard/server/info", {})
+    assert info["defaultProvider"] == "docker"
+    assert info["repository"] == str(tmp_path / "repo")
+    created = await side.call("taskyard/tasks/create", {"template": "demo", "prompt": PROMPT})
+    task_id = created["id"]
+    assert created["workspace"]["provider"] == "docker"
+    ready = await side.task(task_id, idle)
+    assert ready["workspace"]["status"] == "running"
+    streams = {
+        line["stream"]
+        for note in recorder(side.client).of("taskyard/tasks/logDidAppend")  # type: ignore[arg-type]
+        if note["taskId"] == task_id
+        for line in note["lines"]
+    }
+    assert {"startup", "agent"} <= streams
+    (box,) = containers(docker_client, task_id)
+    assert box.labels["dev.taskyard.task"] == task_id
+    assert box.status == "running"
 
-        # kill -9 the sidecar while the agent works; a new one reattaches to the same container.
-        mark = side.mark()
-        await side.call("taskyard/tasks/send", {"task": task_id, "content": "sleep 4"})
-        await side.task(task_id, lambda t: state(t) == "working", 30, mark)
-        await side.kill()
-        side = await Sidecar(tmp_path / "data", tmp_path / "repo").start()
-        done = await side.task(task_id, idle, 60)
-        assert done["workspace"]["provider"] == "docker"
-        messages = (await side.call("taskyard/tasks/messages", {"task": task_id}))["messages"]
-        assert messages[-1]["content"].startswith("Slept for 4 seconds")
-        assert [m["content"] for m in messages if m["role"] == "user"].count(PROMPT) == 1
-        (again,) = containers(docker_client, task_id)
-        assert again.id == box.id  # reattached: the same container, no duplicate
+    # kill -9 the sidecar while the agent works; a new one reattaches to the same container.
+    mark = side.mark()
+    await side.call("taskyard/tasks/send", {"task": task_id, "content": "sleep 4"})
+    await side.task(task_id, lambda t: state(t) == "working", 30, mark)
+    await side.kill()
+    await side.start()
+    done = await side.task(task_id, idle, 60)
+    assert done["workspace"]["provider"] == "docker"
+    messages = (await side.call("taskyard/tasks/messages", {"task": task_id}))["messages"]
+    assert messages[-1]["content"].startswith("Slept for 4 seconds")
+    assert [m["content"] for m in messages if m["role"] == "user"].count(PROMPT) == 1
+    (again,) = containers(docker_client, task_id)
+    assert again.id == box.id  # reattached: the same container, no duplicate
 
-        await side.call("taskyard/tasks/delete", {"task": task_id})
-        assert leftovers(docker_client, task_id) == []
-    finally:
-        if task_id and leftovers(docker_client, task_id):
-            await side.call("taskyard/tasks/delete", {"task": task_id})
-        await side.stop()
+    await side.call("taskyard/tasks/delete", {"task": task_id})
+    assert leftovers(docker_client, task_id) == []
 
 
 @pytest.mark.slow
@@ -167,38 +172,31 @@ async def test_a_docker_task_through_the_sidecar_survives_a_sidecar_kill(
     reason="restarts the Docker engine: runs in CI or with TASKYARD_DOCKER_RESTART_TEST=1",
 )
 async def test_an_engine_restart_under_the_sidecar_pauses_honestly_and_resumes(
-    tmp_path: Path, docker_client: Any
+    side: Sidecar, docker_client: Any
 ) -> None:
-    side = await Sidecar(tmp_path / "data", repository(tmp_path / "repo")).start()
-    task_id = ""
-    try:
-        created = await side.call("taskyard/tasks/create", {"template": "demo", "prompt": PROMPT})
-        task_id = created["id"]
-        await side.task(task_id, idle)
-        before = (await side.call("taskyard/tasks/messages", {"task": task_id}))["messages"]
-        mark = side.mark()
-        await side.call("taskyard/tasks/send", {"task": task_id, "content": "sleep 30"})
-        await side.task(task_id, lambda t: state(t) == "working", 30, mark)
+    created = await side.call("taskyard/tasks/create", {"template": "demo", "prompt": PROMPT})
+    task_id = created["id"]
+    await side.task(task_id, idle)
+    before = (await side.call("taskyard/tasks/messages", {"task": task_id}))["messages"]
+    mark = side.mark()
+    await side.call("taskyard/tasks/send", {"task": task_id, "content": "sleep 30"})
+    await side.task(task_id, lambda t: state(t) == "working", 30, mark)
 
-        await stop_dockerd()
-        setup = [str(ROOT / "tools" / "docker-setup.sh")]
-        await asyncio.to_thread(subprocess.run, setup, check=True, capture_output=True)
-        # On its way down the engine stops the agent first (a passing "error"), then the bridge.
-        paused = await side.task(task_id, lambda t: t["workspace"]["status"] != "running", 60, mark)
-        assert (paused["status"], paused["workspace"]["status"]) == ("paused", "stopped")
-        assert paused["actions"]["resume"] is True
-        assert len(containers(docker_client, task_id)) == 1
+    await stop_dockerd()
+    setup = [str(ROOT / "tools" / "docker-setup.sh")]
+    await asyncio.to_thread(subprocess.run, setup, check=True, capture_output=True)
+    # On its way down the engine stops the agent first (a passing "error"), then the bridge.
+    paused = await side.task(task_id, lambda t: t["workspace"]["status"] != "running", 60, mark)
+    assert (paused["status"], paused["workspace"]["status"]) == ("paused", "stopped")
+    assert paused["actions"]["resume"] is True
+    assert len(containers(docker_client, task_id)) == 1
 
-        mark = side.mark()
-        await side.call("taskyard/tasks/resume", {"task": task_id})
-        await side.task(task_id, idle, 90, mark)
-        after = (await side.call("taskyard/tasks/messages", {"task": task_id}))["messages"]
-        assert after[: len(before)] == before
-        assert [m["content"] for m in after if m["role"] == "user"].count(PROMPT) == 1
-        assert len(containers(docker_client, task_id)) == 1
-        await side.call("taskyard/tasks/delete", {"task": task_id})
-        assert leftovers(docker_client, task_id) == []
-    finally:
-        if task_id and leftovers(docker_client, task_id):
-            await side.call("taskyard/tasks/delete", {"task": task_id})
-        await side.stop()
+    mark = side.mark()
+    await side.call("taskyard/tasks/resume", {"task": task_id})
+    await side.task(task_id, idle, 90, mark)
+    after = (await side.call("taskyard/tasks/messages", {"task": task_id}))["messages"]
+    assert after[: len(before)] == before
+    assert [m["content"] for m in after if m["role"] == "user"].count(PROMPT) == 1
+    assert len(containers(docker_client, task_id)) == 1
+    await side.call("taskyard/tasks/delete", {"task": task_id})
+    assert leftovers(docker_client, task_id) == []

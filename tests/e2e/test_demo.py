@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from taskyard.demo_env import docker_reachable
+
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = 'create hello.py with print("hello from Taskyard")'
 
@@ -69,19 +71,6 @@ def assert_in_order(text: str, *patterns: str) -> None:
         at = found.end()
 
 
-def engine_answers() -> bool:
-    try:
-        import docker
-
-        client = docker.from_env(timeout=5)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except Exception:
-        return False
-
-
 # What differs between the two providers in the demo's output.
 WHERE = {
     "local": (r"workspace\s+local workspace", r"startup\s+agent bridge listening"),
@@ -95,7 +84,7 @@ WHERE = {
 def test_the_demo_shows_every_stage_and_leaves_nothing_behind(
     tmp_path: Path, provider: str
 ) -> None:
-    if provider == "docker" and not engine_answers():
+    if provider == "docker" and not docker_reachable():
         if os.environ.get("CI"):
             pytest.fail("no Docker engine in CI (tools/docker-setup.sh starts one)")
         pytest.skip("no Docker engine answers (tools/docker-setup.sh starts one)")

@@ -81,6 +81,10 @@ class Conversation:
         self._on_update(message)
         return message
 
+    def turn_marker(self) -> object:
+        """Identifies the current turn: it changes when the next user message opens one."""
+        return self._turn
+
     def set_reply(self, text: str) -> None:
         """The agent's reply for the current turn from a structured source; it wins from now on."""
         text = text.strip()

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 READY_STATES = (AgentState.IDLE, AgentState.COMPLETE, AgentState.FAILED)
 STABLE_STATES = (*READY_STATES, AgentState.NEEDS_INPUT, AgentState.EXITED)
+TRANSCRIPT_RECHECKS = (0.3, 1.0)
+"""Seconds after a Stop hook at which the transcript is read again (it may lag the hook)."""
 SELF_REPORT = {"failure": AgentState.FAILED, **{s.value: s for s in AgentState}}
 
 
@@ -300,9 +302,7 @@ class Bridge:
             return str(AgentState.IDLE.value)
         mapped = self.adapter.hook_state(event, payload)
         if event == "Stop":
-            reply = self.adapter.transcript_reply(payload)
-            if reply:
-                self.conversation.set_reply(reply)
+            self._reply_from_transcript(payload)
         if mapped is None:
             return None
         state, message = mapped
@@ -310,6 +310,24 @@ class Bridge:
             message = self._idle_message()
         self.tracker.external(state, SignalSource.HOOK, message)
         return state.value
+
+    def _reply_from_transcript(self, payload: Mapping[str, Any]) -> None:
+        """The turn's reply from the agent's transcript, read now and again a little later:
+        the Stop hook can outrun the agent's last write to it (a tool call missing)."""
+        reply = self.adapter.transcript_reply(payload)
+        if not reply:
+            return
+        self.conversation.set_reply(reply)
+        turn = self.conversation.turn_marker()
+
+        def again() -> None:
+            later = self.adapter.transcript_reply(payload)
+            if later and later != reply and self.conversation.turn_marker() == turn:
+                self.conversation.set_reply(later)
+
+        loop = asyncio.get_running_loop()
+        for delay in TRANSCRIPT_RECHECKS:
+            loop.call_later(delay, again)
 
     def report_error(self, message: str, level: str) -> None:
         entry = {"message": self._redact(message), "level": level, "time": rfc3339(time.time())}

@@ -19,7 +19,9 @@ One container per task, built from pure functions here so the shape can be read 
                (bridge.pyz unpacked with bytecode, :mod:`.docker_bundle`)
     network    bridge: the bridge listens on the container's interface, port 3284, published
                on 127.0.0.1 only (a random host port, read after each start); or host: the
-               bridge listens on 127.0.0.1 of the host itself (tests reaching fake servers)
+               bridge listens on 127.0.0.1 of the host itself (tests reaching fake servers).
+               An engine on another machine publishes on that machine's interfaces instead,
+               reached at its host name (the token and the Host allowlist still guard it)
     hardening  no-new-privileges, every capability dropped, memory/CPU/pids limits, SIGINT as
                the stop signal (the bridge saves its state on it), bounded json-file logs
 
@@ -101,6 +103,10 @@ class DockerOptions:
     """Extra environment for every container (non-secret)."""
     ready_timeout: float = 60.0
     """Seconds a start may take until the bridge serves."""
+    engine_host: str = ""
+    """The engine's host name when it runs on another machine (``DOCKER_HOST=tcp://H:P`` or
+    ``ssh://user@H``), else empty. Ports are then published on that machine's interfaces
+    (still guarded by the bridge's token and Host allowlist) and reached at ``H``."""
     home: str = ""
     """The provider's folder (one per Taskyard data folder), labelled on every object so that
     orphans are judged per data folder: another user's or test run's tasks are not ours."""
@@ -124,7 +130,23 @@ def workdir(spec: WorkspaceSpec) -> str:
     return spec.workdir or WORKDIR
 
 
-def bridge_args(spec: WorkspaceSpec, network: str) -> list[str]:
+def remote_host(address: str) -> str:
+    """The engine's host for an engine on another machine, else "" (see ``engine_host``)."""
+    scheme, _, rest = address.partition("://")
+    if scheme not in ("tcp", "ssh", "http", "https"):
+        return ""
+    host = rest.rpartition("@")[2].split("/", 1)[0]
+    host = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+    loopback = host in ("localhost", "::1", "") or host.startswith("127.")
+    return "" if loopback else host
+
+
+def published_on(options: DockerOptions) -> str:
+    """Where the engine publishes ports: loopback, unless the engine is another machine."""
+    return "0.0.0.0" if options.engine_host else "127.0.0.1"
+
+
+def bridge_args(spec: WorkspaceSpec, network: str, engine_host: str = "") -> list[str]:
     """The bridge's command line inside the container (no token: it is a file)."""
     host, port = ("0.0.0.0", BRIDGE_PORT) if network != "host" else ("127.0.0.1", 0)
     args = [
@@ -136,7 +158,7 @@ def bridge_args(spec: WorkspaceSpec, network: str) -> list[str]:
         "--port",
         str(port),
         "--allowed-hosts",
-        "127.0.0.1,localhost",
+        ",".join(["127.0.0.1", "localhost", *([engine_host] if engine_host else [])]),
         "--state-file",
         f"{STATE_DIR}/state.json",
         "--runtime-dir",
@@ -196,14 +218,14 @@ def create_kwargs(
         volumes[host] = {"bind": target, "mode": mode or "rw"}
     ports: dict[str, Any] = {}
     if options.network != "host":
-        ports[f"{BRIDGE_PORT}/tcp"] = ("127.0.0.1", None)
+        ports[f"{BRIDGE_PORT}/tcp"] = (published_on(options), None)
         if spec.preview_port:
-            ports[f"{spec.preview_port}/tcp"] = ("127.0.0.1", None)
+            ports[f"{spec.preview_port}/tcp"] = (published_on(options), None)
     return {
         "image": image,
         "name": container_name(spec.task_id),
         "entrypoint": ["/bin/sh", f"{FILES}/entry.sh"],
-        "command": bridge_args(spec, options.network),
+        "command": bridge_args(spec, options.network, options.engine_host),
         "user": f"{AGENT_UID}:{AGENT_UID}",
         "working_dir": workdir(spec),
         "environment": {**options.env, **spec.env, "HOME": HOME},

@@ -57,10 +57,18 @@ from .docker_container import (
     explain_exit,
     files_tar_entries,
     labels,
+    remote_host,
     volume_names,
     workdir,
 )
-from .docker_engine import DockerEngine, OutputFollower, find_container, find_volumes, tar_of
+from .docker_engine import (
+    DockerEngine,
+    OutputFollower,
+    engine_address,
+    find_container,
+    find_volumes,
+    tar_of,
+)
 from .docker_images import resolve_image
 from .docker_seed import seed_work
 
@@ -87,6 +95,8 @@ class DockerProvider:
         self.options = options or DockerOptions()
         if not self.options.home:
             self.options = attrs.evolve(self.options, home=str(root.absolute()))
+        if engine is None and not self.options.engine_host:
+            self.options = attrs.evolve(self.options, engine_host=remote_host(engine_address()))
         self.engine = engine or DockerEngine()
         self._cache_dir = cache_dir or root / "cache"
         self._bridge: BridgeBundle | None = None
@@ -248,8 +258,9 @@ class DockerProvider:
             await self.engine.call("starting the container", lambda _: container.start())
             log("startup", "container started; waiting for the agent bridge")
             port = await self._wait_serving(container, follower, log, str(data.get("image")))
+            reach = self.options.engine_host or "127.0.0.1"
             urls = await self.engine.call(
-                "reading the published ports", lambda _: _published(container, spec, port)
+                "reading the published ports", lambda _: _published(container, spec, port, reach)
             )
         finally:
             await follower.close()
@@ -362,14 +373,15 @@ def _exit_code(container: Any) -> int | None:
     return int(result.get("StatusCode", -1))
 
 
-def _published(container: Any, spec: WorkspaceSpec, port: int) -> dict[str, Any]:
-    """``bridge_url`` (and ``preview_url``) as reachable from this machine."""
+def _published(container: Any, spec: WorkspaceSpec, port: int, host: str) -> dict[str, Any]:
+    """``bridge_url`` (and ``preview_url``) as reachable from this machine, the engine's ports
+    being on ``host``."""
     network = container.attrs["HostConfig"]["NetworkMode"]
     if network == "host":
         preview = spec.preview_port
         return {
-            "bridge_url": f"http://127.0.0.1:{port}",
-            "preview_url": f"http://127.0.0.1:{preview}" if preview else None,
+            "bridge_url": f"http://{host}:{port}",
+            "preview_url": f"http://{host}:{preview}" if preview else None,
         }
     container.reload()
     ports = container.attrs["NetworkSettings"]["Ports"] or {}
@@ -382,8 +394,8 @@ def _published(container: Any, spec: WorkspaceSpec, port: int) -> dict[str, Any]
 
     preview = spec.preview_port
     return {
-        "bridge_url": f"http://127.0.0.1:{host_port(BRIDGE_PORT)}",
-        "preview_url": f"http://127.0.0.1:{host_port(preview)}" if preview else None,
+        "bridge_url": f"http://{host}:{host_port(BRIDGE_PORT)}",
+        "preview_url": f"http://{host}:{host_port(preview)}" if preview else None,
     }
 
 
