@@ -9,6 +9,7 @@ transcript before and after, ``--resume`` on the command line, and no prompt sen
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -49,6 +50,18 @@ def prompts_sent(fake: FakeAnthropic, needle: str) -> int:
     return sum(1 for r in fake.requests if needle in str(r.get("prompt", "")))
 
 
+async def settled(client: Any, reply: str, within: float = 5.0) -> list[Any]:
+    """The conversation once its last message is exactly ``reply``."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    messages = await client.messages()
+    while messages[-1]["content"] != reply and loop.time() < end:
+        await asyncio.sleep(0.1)
+        messages = await client.messages()
+    assert messages[-1]["content"] == reply
+    return list(messages)
+
+
 async def test_claude_pauses_and_resumes_its_own_session(
     claude_harness: Harness, fake: FakeAnthropic
 ) -> None:
@@ -73,7 +86,9 @@ async def test_claude_pauses_and_resumes_its_own_session(
     await client.send("remember the word pineapple")
     await wait_reply(client, "Echo: remember the word pineapple", timeout=60)
     await wait_for(client, idle)
-    before = await client.messages()
+    # The turn's reply is exactly its own: a Stop hook that outran Claude's transcript write
+    # may first show the previous turn's text too, corrected when the bridge reads it again.
+    before = await settled(client, "Echo: remember the word pineapple")
     container = claude_harness.container(spec.task_id)
     assert container.exec_run(["cat", "/workspace/hello.txt"]).output == b"hi from claude\n"
     sent = prompts_sent(fake, PROMPT)

@@ -9,6 +9,7 @@ every change is published as events and persisted (debounced) to the state file.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import signal
@@ -25,6 +26,7 @@ from .events import Event, EventHub
 from .model import AgentState, Message, SignalSource, rfc3339
 from .persistence import QueueItem, SavedState, StateFileError
 from .screenwatch import ScreenWatcher
+from .signals import SignalRouter, idle_message, summary
 from .statetracker import Evidence, StateTracker
 from .terminal import ExitInfo, Terminal
 from .typist import BRACKETED_PASTE_MODE, DeliveryError, Typist
@@ -33,9 +35,6 @@ log = logging.getLogger(__name__)
 
 READY_STATES = (AgentState.IDLE, AgentState.COMPLETE, AgentState.FAILED)
 STABLE_STATES = (*READY_STATES, AgentState.NEEDS_INPUT, AgentState.EXITED)
-TRANSCRIPT_RECHECKS = (0.3, 1.0)
-"""Seconds after a Stop hook at which the transcript is read again (it may lag the hook)."""
-SELF_REPORT = {"failure": AgentState.FAILED, **{s.value: s for s in AgentState}}
 
 
 class AgentBusy(Exception):
@@ -65,9 +64,10 @@ class Bridge:
             window=config.window or adapter.window,
             idle_on_stable=adapter.idle_on_stable,
             on_change=self._state_changed,
-            idle_message=self._idle_message,
+            idle_message=functools.partial(idle_message, self.conversation),
             hook_grace=0.5 if adapter.has_hooks else 0.0,
         )
+        self.signals = SignalRouter(adapter, self.tracker, self.conversation)
         self.terminal: Terminal | None = None
         self.watcher: ScreenWatcher | None = None
         self._typist: Typist | None = None
@@ -217,7 +217,7 @@ class Bridge:
                 # The agent may have answered while we were still typing (a one-key dialog
                 # answer is acted on at once): start the reply from the screen as it is now.
                 self.conversation.on_screen(self.watcher.lines)
-            self.tracker.external(AgentState.WORKING, SignalSource.API, _summary(text))
+            self.tracker.external(AgentState.WORKING, SignalSource.API, summary(text))
             self._schedule_save(0)
             self._status_maybe_changed()
             return message
@@ -267,7 +267,7 @@ class Bridge:
             text = item.content
         else:
             return False
-        self.tracker.external(AgentState.WORKING, SignalSource.API, "Sending: " + _summary(text))
+        self.tracker.external(AgentState.WORKING, SignalSource.API, "Sending: " + summary(text))
         self._spawn(self._deliver_background(text, item))
         return True
 
@@ -290,44 +290,7 @@ class Bridge:
 
     def signal(self, body: Mapping[str, Any]) -> str | None:
         """Apply a posted signal; returns the state it produced, or None when ignored."""
-        if "state" in body:
-            state = SELF_REPORT.get(str(body["state"]))
-            if state is None or state in (AgentState.STARTING, AgentState.EXITED):
-                raise ValueError(f"unknown state {body['state']!r}")
-            self.tracker.external(state, SignalSource.HOOK, str(body.get("message", ""))[:500])
-            return str(state.value)
-        event, payload = str(body.get("event", "")), body.get("payload") or {}
-        if body.get("source") == "notification":
-            self.tracker.external(AgentState.IDLE, SignalSource.NOTIFICATION, self._idle_message())
-            return str(AgentState.IDLE.value)
-        mapped = self.adapter.hook_state(event, payload)
-        if event == "Stop":
-            self._reply_from_transcript(payload)
-        if mapped is None:
-            return None
-        state, message = mapped
-        if state is AgentState.IDLE and not message:
-            message = self._idle_message()
-        self.tracker.external(state, SignalSource.HOOK, message)
-        return state.value
-
-    def _reply_from_transcript(self, payload: Mapping[str, Any]) -> None:
-        """The turn's reply from the agent's transcript, read now and again a little later:
-        the Stop hook can outrun the agent's last write to it (a tool call missing)."""
-        reply = self.adapter.transcript_reply(payload)
-        if not reply:
-            return
-        self.conversation.set_reply(reply)
-        turn = self.conversation.turn_marker()
-
-        def again() -> None:
-            later = self.adapter.transcript_reply(payload)
-            if later and later != reply and self.conversation.turn_marker() == turn:
-                self.conversation.set_reply(later)
-
-        loop = asyncio.get_running_loop()
-        for delay in TRANSCRIPT_RECHECKS:
-            loop.call_later(delay, again)
+        return self.signals.apply(body)
 
     def report_error(self, message: str, level: str) -> None:
         entry = {"message": self._redact(message), "level": level, "time": rfc3339(time.time())}
@@ -335,9 +298,6 @@ class Bridge:
         log.warning("agent_error (%s): %s", level, message)
         self.hub.publish(Event("agent_error", entry))
         self.hub.publish(Event("agent_error", entry, "taskyard"))
-
-    def _idle_message(self) -> str:
-        return _summary(self.conversation.last_agent_text()) or "Waiting for input"
 
     # -- terminal callbacks ----------------------------------------------------------------
 
@@ -472,8 +432,3 @@ class Bridge:
         if self.watcher is not None:
             self.watcher.close()
         self.hub.close()
-
-
-def _summary(text: str, limit: int = 160) -> str:
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first if len(first) <= limit else first[: limit - 1] + "…"
