@@ -27,6 +27,9 @@ if sys.version_info < {min_python!r}:
     sys.stderr.write("taskyard-bridge needs Python {min_text} or newer; this is Python %d.%d\\n"
                      % sys.version_info[:2])
     sys.exit(3)
+if sys.argv[1:2] == ["demo-agent"]:  # the agent itself: none of the server's imports
+    from taskyard.bridge.demo_agent import main as demo_main
+    sys.exit(demo_main(sys.argv[2:]))
 from taskyard.bridge.cli import main
 sys.exit(main(self_argv=[sys.executable, sys.argv[0]]))
 """
