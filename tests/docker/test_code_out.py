@@ -119,3 +119,30 @@ async def test_export_of_a_cloned_repository_makes_the_branch_on_the_host(
     assert git(repo, "log", "-1", "--format=%s", "boxed/notes") == "Boxed work"
     assert git(repo, "status", "--porcelain") == "" and not (repo / "notes.md").exists()
     await harness.provider.delete(data)
+
+
+CLONE_IN_SETUP = (
+    "set -e; git init -q /tmp/src; cd /tmp/src; echo upstream > README.md; git add README.md; "
+    "git -c user.name=u -c user.email=u@example.com commit -qm upstream; "
+    "git clone -q /tmp/src /workspace"
+)
+
+
+async def test_a_setup_script_may_clone_into_the_empty_work_folder(harness: Harness) -> None:
+    # repo = "none" with a setup script: the folder is left empty for it (git clone wants that).
+    spec = harness.spec(
+        repo="none", setup_script=CLONE_IN_SETUP, initial_prompt="create notes.md with mine"
+    )
+    logs = Logs()
+    data = await harness.provider.create(spec, logs)
+    assert "empty work folder /workspace for the template's setup script" in logs.text("startup")
+    assert "base_commit" not in data
+    client = harness.provider.client(data)
+    try:
+        await wait_reply(client, "Created notes.md")
+    finally:
+        await client.aclose()
+    result = await service(harness, data).diff("boxed")
+    # The base is where the cloned repository started: only the agent's file is new.
+    assert [(f.path, f.change) for f in result.files] == [("notes.md", "added")]
+    await harness.provider.delete(data)

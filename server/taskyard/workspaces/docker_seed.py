@@ -6,7 +6,7 @@ templates alike, since a worktree cannot cross into a container), packed as a ta
 agent and put into the container before its first start. ``bind`` templates mount the folder
 itself instead (see :mod:`.docker_container`), recorded as ``bind``; ``none`` (or an editor
 folder that is no repository) gets a new repository with one empty commit, made here and put in
-the same way. The commit the task started from is kept as ``base_commit`` for the code-out diff.
+the same way, unless the template has a setup script: that gets an empty folder to fill. The commit the task started from is kept as ``base_commit`` for the code-out diff.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ async def seed_work(
         base = {"base_commit": found.text} if has_repo and found.code == 0 else {}
         log("startup", f"{repo} mounted as {workdir(spec)}")
         return {"bind": os.path.abspath(repo), **base}
+    if spec.repo == "none" and spec.setup_script.strip():
+        # The setup script fills the folder (often with a `git clone`, which wants it empty):
+        # code out then diffs against where that repository started (its oldest HEAD).
+        log("startup", f"empty work folder {workdir(spec)} for the template's setup script")
+        return {}
     with tempfile.TemporaryDirectory(prefix="taskyard-seed-") as tmp:
         clone = Path(tmp) / "work"
         if spec.repo == "none" or not repo or not has_repo:
