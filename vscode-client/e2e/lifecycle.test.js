@@ -1,6 +1,6 @@
 // One task's whole life through the real panel: code-server runs the packaged extension, which
 // starts the real sidecar; the demo agent works in a local workspace (TASKYARD_DEMO_SPEED=5).
-// open the sidebar (the "Docker is not reachable" notice: the sidecar runs with TASKYARD_DOCKER=0)
+// open the sidebar (the "Docker is unavailable" notice: the sidecar runs with TASKYARD_DOCKER=0)
 // → parameters (a validation error shown on the field) → create → starting → working → idle with
 // the reply → Show Task Changes (the patch in a diff editor) → Export as Branch (no repository
 // here: the explanation, then Save as Patch) → follow-up (queued while busy) →
@@ -54,7 +54,7 @@ test('the sidebar opens on the create form with the demo template and its defaul
   const notice = wv().locator('[data-testid="provider-notice"]');
   await notice.waitFor({ timeout: 15_000 });
   assert.equal((await wv().locator('[data-testid="provider-notice-title"]').textContent()).trim(),
-    'Docker is not reachable — tasks run as local processes.');
+    'Docker is unavailable — tasks run as local processes.');
   assert.match(await notice.textContent(), /TASKYARD_DOCKER=0/);
   assert.equal(await wv().locator('[data-testid="runs-on"]').getAttribute('data-provider'), 'local');
   await h.shot('sidebar');

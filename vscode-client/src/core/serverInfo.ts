@@ -1,6 +1,6 @@
 /**
  * `taskyard/server/info` → what the panel and the status bar say about where tasks run: the
- * notice when Docker is not reachable (with the sidecar's own words on how to fix it), the
+ * notice when Docker is unavailable (with the sidecar's own words on how to fix it), the
  * provider a template's new task will get, and the tooltip lines. The sidecar decides; this
  * module only words it.
  */
@@ -37,11 +37,11 @@ export function providerNotice(info: ServerInfo | null): ProviderNotice | null {
   const docker = info && providerOf(info, "docker");
   if (!info || !docker || docker.available) return null;
   if (info.defaultProvider === "docker") {
-    return { severity: "error", title: "Docker is not reachable — new tasks fail until it is", detail: docker.detail };
+    return { severity: "error", title: "Docker is unavailable — new tasks fail until it is back", detail: docker.detail };
   }
   // The user chose local processes: Docker being away is not news.
   if (info.settings.defaultProvider === "local") return null;
-  return { severity: "warning", title: "Docker is not reachable — tasks run as local processes", detail: docker.detail };
+  return { severity: "warning", title: "Docker is unavailable — tasks run as local processes", detail: docker.detail };
 }
 
 /**

@@ -57,7 +57,7 @@ describe("server info → what the panel and the status bar say", () => {
   test("Docker unreachable: a warning with the sidecar's fix, new tasks run locally", () => {
     const n = providerNotice(noDocker);
     assert.equal(n?.severity, "warning");
-    assert.equal(n?.title, "Docker is not reachable — tasks run as local processes");
+    assert.equal(n?.title, "Docker is unavailable — tasks run as local processes");
     assert.match(n!.detail, /start it \(sudo systemctl start docker\)/);
     assert.deepEqual(newTaskProvider(noDocker, "auto"), { provider: "local", text: "Runs as a local process" });
   });
@@ -83,7 +83,7 @@ describe("server info → what the panel and the status bar say", () => {
   test("status-bar tooltip: counts, then where new tasks run, then the sidecar", () => {
     const tip = statusBarText(counts([]), "running", noDocker).tooltip.split("\n");
     assert.equal(tip.length, 3);
-    assert.match(tip[1]!, /^Docker is not reachable — tasks run as local processes: no Docker engine/);
+    assert.match(tip[1]!, /^Docker is unavailable — tasks run as local processes: no Docker engine/);
     assert.equal(tip[2], "Sidecar 0.1.0 · data in /home/ana/.local/share/taskyard");
     assert.deepEqual(serverInfoLines(docker)[0], "New tasks run in Docker containers (engine 20.10.24 at unix:///var/run/docker.sock)");
     assert.equal(statusBarText(counts([]), "running").tooltip.split("\n").length, 1, "nothing before the sidecar answered");
