@@ -56,6 +56,14 @@ class Conversation:
                 return message.content
         return ""
 
+    def previous_reply(self) -> str:
+        """The agent's reply to the user message before the current one ("" if none)."""
+        users = [m.id for m in self.messages if m.role == "user"]
+        if len(users) < 2:
+            return ""
+        earlier = [m for m in self.messages[users[-2] : users[-1]] if m.role == "agent"]
+        return earlier[-1].content if earlier else ""
+
     def on_screen(self, lines: list[str]) -> None:
         """A new screen sample arrived."""
         if self.typing:

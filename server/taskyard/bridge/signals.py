@@ -57,20 +57,28 @@ class SignalRouter:
         return idle_message(self._conversation)
 
     def _reply_from_transcript(self, payload: Mapping[str, Any]) -> None:
-        reply = self._adapter.transcript_reply(payload)
+        reply = self._own(self._adapter.transcript_reply(payload))
         if not reply:
             return
         self._conversation.set_reply(reply)
         turn = self._conversation.turn_marker()
 
         def again() -> None:
-            later = self._adapter.transcript_reply(payload)
+            later = self._own(self._adapter.transcript_reply(payload))
             if later and later != reply and self._conversation.turn_marker() is turn:
                 self._conversation.set_reply(later)
 
         loop = asyncio.get_running_loop()
         for delay in TRANSCRIPT_RECHECKS:
             loop.call_later(delay, again)
+
+    def _own(self, reply: str | None) -> str | None:
+        """The reply without the previous turn's, which a transcript read before the agent
+        recorded this turn's prompt still ends with (this turn's final text is appended)."""
+        before = self._conversation.previous_reply()
+        if reply and before and reply.startswith(before) and reply != before:
+            return reply[len(before) :].lstrip()
+        return reply
 
 
 def idle_message(conversation: Conversation) -> str:

@@ -6,7 +6,8 @@ templates alike, since a worktree cannot cross into a container), packed as a ta
 agent and put into the container before its first start. ``bind`` templates mount the folder
 itself instead (see :mod:`.docker_container`), recorded as ``bind``; ``none`` (or an editor
 folder that is no repository) gets a new repository with one empty commit, made here and put in
-the same way, unless the template has a setup script: that gets an empty folder to fill. The commit the task started from is kept as ``base_commit`` for the code-out diff.
+the same way, unless the template has a setup script: that gets an empty folder to fill. The
+commit the task started from is kept as ``base_commit`` for the code-out diff.
 """
 
 from __future__ import annotations
