@@ -75,6 +75,12 @@ async def test_diff_from_a_running_then_a_stopped_container(harness: Harness) ->
         running.patch,
         running.files,
     )
+    # Without its container (removed by hand), the work volume is read through a throwaway one.
+    harness.container(spec.task_id).remove(force=True)
+    removed = await code.diff("boxed")
+    assert (removed.patch, removed.files) == (running.patch, running.files)
+    assert harness.leftovers(spec.task_id) == [f"taskyard-{spec.task_id}-home",
+                                               f"taskyard-{spec.task_id}-work"]  # fmt: skip
     await harness.provider.delete(data)
 
 

@@ -26,7 +26,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .base import WorkFolder, WorkspaceFailure
-from .docker_engine import DockerEngine, find_container
+from .docker_container import DEFAULT_IMAGE, labels, volume_names
+from .docker_engine import DockerEngine, find_container, find_volumes
 
 _SHA256 = re.compile(r"^\s*objectformat\s*=\s*sha256\s*$", re.I | re.M)
 _SAFE_CONFIG = "[core]\n\trepositoryformatversion = {version}\n\tbare = false\n{extensions}"
@@ -53,10 +54,28 @@ async def copied_work(engine: DockerEngine, task_id: str, folder: str) -> AsyncI
 
 def _save_archive(client: Any, task_id: str, folder: str, target: Path) -> None:
     container = find_container(client, task_id)
-    if container is None:
-        raise WorkspaceFailure(
-            "the task's container is gone (its volumes remain): resume the task to recreate it"
-        )
+    if container is not None:
+        _write_archive(container, folder, target)
+        return
+    # The container was removed but the work volume remains: read it through a throwaway
+    # container that never starts (labelled as the task's, so an orphan sweep finds a leftover).
+    volume = volume_names(task_id)["work"]
+    if not any(v.name == volume for v in find_volumes(client, task_id)):
+        raise WorkspaceFailure("the task's work folder is gone (no container, no work volume)")
+    reader = client.containers.create(
+        DEFAULT_IMAGE,
+        ["true"],
+        labels=labels(task_id, "reader"),
+        volumes={volume: {"bind": folder, "mode": "ro"}},
+        network_mode="none",
+    )
+    try:
+        _write_archive(reader, folder, target)
+    finally:
+        reader.remove(force=True)
+
+
+def _write_archive(container: Any, folder: str, target: Path) -> None:
     stream, _ = container.get_archive(folder)
     with open(target, "wb") as fh:
         for chunk in stream:

@@ -166,8 +166,11 @@ def task_filter(task_id: str | None = None) -> dict[str, list[str]]:
 
 
 def find_container(client: Any, task_id: str) -> Any | None:
-    """The task's container (any state), or None; blocking."""
-    found = client.containers.list(all=True, filters=task_filter(task_id))
+    """The task's container (any state), or None; blocking. A passing reader of its work
+    volume (role ``reader``) is not it."""
+    filters = task_filter(task_id)
+    filters["label"].append(f"{LABEL_ROLE}=workspace")
+    found = client.containers.list(all=True, filters=filters)
     return found[0] if found else None
 
 

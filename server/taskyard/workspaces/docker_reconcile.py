@@ -79,7 +79,7 @@ async def orphans(
 
 def duplicates(objects: Collection[ManagedObject]) -> list[str]:
     """Task ids that more than one container claims."""
-    counts = Counter(o.task_id for o in objects if o.kind == "container")
+    counts = Counter(o.task_id for o in objects if o.kind == "container" and o.role == "workspace")
     return sorted(task for task, n in counts.items() if n > 1)
 
 
