@@ -77,16 +77,22 @@ async def test_full_lifecycle_with_the_demo_agent(harness: Harness) -> None:
     assert await provider.inspect(data) == "missing"
 
 
-async def test_a_removed_container_resumes_from_its_volumes(harness: Harness) -> None:
-    provider = harness.provider
+async def created_with_reply(harness: Harness) -> tuple[Any, Any, list[Any]]:
+    """A new demo task's (spec, workspace, conversation) once its prompt was answered."""
     spec = harness.spec(initial_prompt=PROMPT)
-    data = await provider.create(spec, Logs())
-    client = provider.client(data)
+    data = await harness.provider.create(spec, Logs())
+    client = harness.provider.client(data)
     try:
         await wait_for(client, lambda s: idle(s) and s["initial_prompt_sent"])
         conversation = await wait_reply(client, "Created hello.txt")
     finally:
         await client.aclose()
+    return spec, data, conversation
+
+
+async def test_a_removed_container_resumes_from_its_volumes(harness: Harness) -> None:
+    provider = harness.provider
+    spec, data, conversation = await created_with_reply(harness)
     data = await provider.stop(data, grace=10.0)
     await asyncio.to_thread(harness.container(spec.task_id).remove)
     assert await provider.inspect(data) == "stopped"  # the volumes still hold the task
@@ -161,13 +167,7 @@ async def test_the_repository_is_cloned_into_the_work_volume(
 
 async def test_delete_can_keep_the_work_folder_on_the_host(harness: Harness) -> None:
     provider = harness.provider
-    spec = harness.spec(initial_prompt=PROMPT)
-    data = await provider.create(spec, Logs())
-    client = provider.client(data)
-    try:
-        await wait_reply(client, "Created hello.txt")
-    finally:
-        await client.aclose()
+    spec, data, _ = await created_with_reply(harness)
     data = await provider.stop(data, grace=10.0)
     kept = await provider.delete(data, keep_work=True)
     assert kept == str(provider.root / "kept" / spec.task_id)

@@ -95,7 +95,7 @@ class DockerProvider:
         self.options = options or DockerOptions()
         if not self.options.home:
             self.options = attrs.evolve(self.options, home=str(root.absolute()))
-        if engine is None and not self.options.engine_host:
+        if not self.options.engine_host:
             self.options = attrs.evolve(self.options, engine_host=remote_host(engine_address()))
         self.engine = engine or DockerEngine()
         self._cache_dir = cache_dir or root / "cache"
