@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "server"))
 
 from taskyard.workspaces.base import WorkspaceFailure, WorkspaceSpec  # noqa: E402
 from taskyard.workspaces.bridge_client import BridgeClient, close_shared_client  # noqa: E402
-from taskyard.workspaces.docker_container import DEFAULT_IMAGE  # noqa: E402
-from taskyard.workspaces.docker_engine import task_filter  # noqa: E402
-from taskyard.workspaces.docker_provider import DockerProvider  # noqa: E402
+from taskyard.workspaces.docker.container import DEFAULT_IMAGE  # noqa: E402
+from taskyard.workspaces.docker.engine import task_filter  # noqa: E402
+from taskyard.workspaces.docker.provider import DockerProvider  # noqa: E402
 
 
 def report(name: str, value: str, target: str) -> None:

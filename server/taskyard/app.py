@@ -31,7 +31,7 @@ from taskyard.services.templates import (
     default_folders,
 )
 from taskyard.workspaces.bridge_client import close_shared_client
-from taskyard.workspaces.docker_provider import DockerProvider
+from taskyard.workspaces.docker.provider import DockerProvider
 from taskyard.workspaces.local import LocalProvider
 
 

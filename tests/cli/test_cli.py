@@ -10,9 +10,9 @@ from typing import get_args
 
 import pytest
 
-from taskyard.cli_output import Output, relative, render_table
-from taskyard.cli_parser import FORMATS, STATUSES
-from taskyard.cli_runtime import CliError, report
+from taskyard.cli.output import Output, relative, render_table
+from taskyard.cli.parser import FORMATS, STATUSES
+from taskyard.cli.runtime import CliError, report
 from taskyard.errors import TaskNotFoundError
 from taskyard.protocol import LogFormat, TaskStatus
 

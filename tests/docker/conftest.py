@@ -26,9 +26,9 @@ import pytest
 
 from taskyard.workspaces.base import WorkspaceSpec
 from taskyard.workspaces.bridge_client import BridgeClient, close_shared_client
-from taskyard.workspaces.docker_container import DEFAULT_IMAGE, DockerOptions
-from taskyard.workspaces.docker_engine import task_filter
-from taskyard.workspaces.docker_provider import DockerProvider
+from taskyard.workspaces.docker.container import DEFAULT_IMAGE, DockerOptions
+from taskyard.workspaces.docker.engine import task_filter
+from taskyard.workspaces.docker.provider import DockerProvider
 
 BASE_IMAGE = os.environ.get("TASKYARD_BASE_IMAGE", "taskyard-base:bookworm-minbase")
 """The imported minbase rootfs: a real image without python3."""

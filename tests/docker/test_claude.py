@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from taskyard.workspaces.docker_container import DockerOptions
+from taskyard.workspaces.docker.container import DockerOptions
 from tests.fakes.fake_anthropic import FakeAnthropic
 from tests.realagents import agent_binary
 

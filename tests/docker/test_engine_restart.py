@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from taskyard.workspaces.docker_reconcile import duplicates, list_managed
+from taskyard.workspaces.docker.reconcile import duplicates, list_managed
 
 from .conftest import Harness, Logs, idle, wait_for, wait_reply
 

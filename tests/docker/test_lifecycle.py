@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from taskyard.workspaces.docker_reconcile import duplicates, list_managed, orphans, remove_orphans
+from taskyard.workspaces.docker.reconcile import duplicates, list_managed, orphans, remove_orphans
 
 from .conftest import Harness, Logs, idle, wait_for, wait_reply
 

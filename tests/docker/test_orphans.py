@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from taskyard.workspaces.docker_container import DEFAULT_IMAGE, labels
+from taskyard.workspaces.docker.container import DEFAULT_IMAGE, labels
 
 from .conftest import TEST_PREFIX, purge
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from taskyard.workspaces.docker_container import DockerOptions
+from taskyard.workspaces.docker.container import DockerOptions
 
 from .conftest import finish, idle, make_harness, wait_for, wait_reply
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pygls.lsp.client import LanguageClient
 
-from taskyard.workspaces.docker_engine import task_filter
+from taskyard.workspaces.docker.engine import task_filter
 from tests.e2e.conftest import initialize, make_client, recorder, sidecar_env
 
 from .test_engine_restart import ROOT, stop_dockerd

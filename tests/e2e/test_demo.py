@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from taskyard.demo_env import docker_reachable
+from taskyard.demo.env import docker_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = 'create hello.py with print("hello from Taskyard")'

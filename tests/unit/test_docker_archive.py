@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from taskyard.workspaces.base import WorkspaceFailure
-from taskyard.workspaces.docker_archive import _distrust_git, _extract
+from taskyard.workspaces.docker.archive import _distrust_git, _extract
 
 Member = tuple[str, str, str | bytes, int]
 """(kind: file, dir, link, fifo; name; content or link target; mode)."""

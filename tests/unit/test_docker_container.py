@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from taskyard.workspaces.base import WorkspaceSpec
-from taskyard.workspaces.docker_container import DockerOptions, create_kwargs, remote_host
+from taskyard.workspaces.docker.container import DockerOptions, create_kwargs, remote_host
 
 ADDRESSES = [
     ("unix:///var/run/docker.sock", ""),

@@ -26,13 +26,13 @@ from taskyard.services.store import (
     TaskRecord,
     TaskStore,
 )
-from taskyard.services.store_schema import (
+from taskyard.services.store.schema import (
     MIGRATIONS,
     migrate,
     open_connection,
     split_statements,
 )
-from taskyard.services.store_sql import trim_snapshot
+from taskyard.services.store.sql import trim_snapshot
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from taskyard.protocol import ParameterError, ParameterFormType, ParameterType, Template
-from taskyard.services.template_loader import load_file
-from taskyard.services.template_params import (
+from taskyard.services.templates.loader import load_file
+from taskyard.services.templates.params import (
     PresetNotFound,
     RenderError,
     check_value,

@@ -27,7 +27,7 @@ from typing import Any
 
 from taskyard.protocol import LogLine, Task, TaskMessage
 
-from .task_events import TaskEvents
+from .tasks.events import TaskEvents
 
 log = logging.getLogger(__name__)
 

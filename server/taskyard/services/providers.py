@@ -21,8 +21,8 @@ from pathlib import Path
 from taskyard.errors import WorkspaceFailureError
 from taskyard.protocol import ProviderInfo
 from taskyard.workspaces.base import WorkspaceProvider
-from taskyard.workspaces.docker_engine import engine_address
-from taskyard.workspaces.docker_provider import DockerProvider
+from taskyard.workspaces.docker.engine import engine_address
+from taskyard.workspaces.docker.provider import DockerProvider
 
 RECHECK = 10.0
 """Seconds an answer about the engine is trusted before asking it again."""

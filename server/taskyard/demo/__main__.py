@@ -1,0 +1,7 @@
+"""``python -m taskyard.demo``: the demo."""
+
+import sys
+
+from taskyard.demo.main import main
+
+sys.exit(main())
