@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 from taskyard.app import Services
 from taskyard.protocol import LogLine, Task, TaskMessage
-from taskyard.services.tasks.monitor import TaskMonitor
 from taskyard.services.tasks import TaskService
+from taskyard.services.tasks.monitor import TaskMonitor
 from taskyard.services.tasks.status import agent_layer, derive_status, wire_state
 
 log = logging.getLogger(__name__)
