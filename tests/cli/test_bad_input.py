@@ -72,12 +72,6 @@ DOMAIN_CASES = [
         id="missing-secret",
     ),
     pytest.param(
-        ("task", "send", "failing", "hello"),
-        "taskNotReady",
-        ["task failing is in error (The agent exited with code 3)", "task resume failing"],
-        id="send-to-errored-task",
-    ),
-    pytest.param(
         ("task", "interrupt", "failing"),
         "taskNotReady",
         ["task 'failing' is error, not ready for input"],

@@ -190,7 +190,7 @@ async def test_a_broken_template_file_is_a_diagnostic(client: LanguageClient) ->
     (folder / "broken.toml").unlink()
 
 
-async def test_send_to_a_paused_task_and_pause_twice(client: LanguageClient) -> None:
+async def test_pause_twice_then_send_resumes(client: LanguageClient) -> None:
     created = await call(client, "taskyard/tasks/create", {"template": "demo", "prompt": "hello"})
     await recorder(client).wait(
         "taskyard/tasks/didChange",
@@ -199,14 +199,21 @@ async def test_send_to_a_paused_task_and_pause_twice(client: LanguageClient) -> 
             and (p["task"].get("state") or {}).get("state") == "idle"
         ),
     )
-    await call(client, "taskyard/tasks/pause", {"task": created["id"]})
+    paused = await call(client, "taskyard/tasks/pause", {"task": created["id"]})
+    assert paused["actions"]["send"] is True  # the panel's "Resume and send"
     messages = await call(client, "taskyard/tasks/messages", {"task": created["id"]})
-    exc = await error_of(client, "taskyard/tasks/send", {"task": created["id"], "content": "hi"})
-    assert exc.data["kind"] == "taskNotReady" and "paused" in exc.message
     again = await error_of(client, "taskyard/tasks/pause", {"task": created["id"]})
     assert again.data["kind"] == "invalidTransition"
     after = await call(client, "taskyard/tasks/get", {"task": created["id"]})
     assert after["status"] == "paused"
     assert await call(client, "taskyard/tasks/messages", {"task": created["id"]}) == messages
+    sent = await call(
+        client, "taskyard/tasks/send", {"task": created["id"], "content": "create after.txt with x"}
+    )
+    assert sent["resumed"] is True and (sent["delivered"] or sent["queued"])
+    await recorder(client).wait(
+        "taskyard/tasks/messageDidChange",
+        lambda p: p["taskId"] == created["id"] and "after.txt" in p["message"]["content"],
+    )
     await call(client, "taskyard/tasks/delete", {"task": created["id"]})
     assert not Path(after["workspace"]["path"]).exists()

@@ -59,9 +59,7 @@ async def messages(ls: Any, params: TasksMessagesParams, _: Any) -> Any:
 
 @method(wire.TASKS_SEND)
 async def send(ls: Any, params: TasksSendParams, _: Any) -> Any:
-    # Like Coder's API, the editor resumes explicitly; the CLI's send resumes by itself.
-    tasks = (await ls.services()).tasks
-    return await tasks.send(params.task, params.content, params.queue, resume_paused=False)
+    return await (await ls.services()).tasks.send(params.task, params.content, params.queue)
 
 
 @method(wire.TASKS_INTERRUPT)

@@ -418,7 +418,9 @@ class TaskActions:
     """
 
     send: bool
-    """A message can be sent now (the task is active; a busy agent queues it)."""
+    """A message can be sent now: to an active task (a busy agent queues it), or to a paused or
+    failed task, which ``taskyard/tasks/send`` resumes first (the panel's "Resume and send").
+    """
 
     interrupt: bool
     """The agent can be interrupted."""
@@ -780,8 +782,8 @@ class TasksSendResult:
     """Id of the queued message (with ``queued``)."""
 
     resumed: bool
-    """The task was paused and was resumed to take the message (the CLI's send does this; over
-    JSON-RPC a paused task is refused instead).
+    """The task was paused (or had failed) and was resumed first to take the message; the sidecar
+    does this for every client.
     """
 
 

@@ -312,7 +312,10 @@ export interface Task {
  * buttons.
  */
 export interface TaskActions {
-  /** A message can be sent now (the task is active; a busy agent queues it). */
+  /**
+   * A message can be sent now: to an active task (a busy agent queues it), or to a paused or failed
+   * task, which `taskyard/tasks/send` resumes first (the panel's "Resume and send").
+   */
   send: boolean;
   /** The agent can be interrupted. */
   interrupt: boolean;
@@ -588,8 +591,8 @@ export interface TasksSendResult {
   /** Id of the queued message (with `queued`). */
   queueId?: string;
   /**
-   * The task was paused and was resumed to take the message (the CLI's send does this; over
-   * JSON-RPC a paused task is refused instead).
+   * The task was paused (or had failed) and was resumed first to take the message; the sidecar does
+   * this for every client.
    */
   resumed: boolean;
 }

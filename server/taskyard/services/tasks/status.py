@@ -71,7 +71,7 @@ def agent_layer(bridge_state: dict[str, Any]) -> str | None:
 def allowed_actions(status: str, state: str | None) -> TaskActions:
     """What the user may do now; the editor shows exactly these."""
     return TaskActions(
-        send=status == "active",
+        send=status in ("active", "paused", "error"),
         interrupt=status == "active" and state in ("working", "needs_input"),
         pause=status in ("active", "initializing", "error", "unknown"),
         resume=status in ("paused", "error", "unknown"),

@@ -26,18 +26,11 @@ class TaskTalk(TaskReads):
     resume: Callable[[str, Progress | None], Awaitable[Task]]
     _provider: Callable[[TaskRecord], WorkspaceProvider]
 
-    async def send(
-        self, ref: str, content: str, queue: bool, *, resume_paused: bool = True
-    ) -> TasksSendResult:
-        """Deliver (or queue) a message; a paused task is resumed first when allowed."""
+    async def send(self, ref: str, content: str, queue: bool) -> TasksSendResult:
+        """Deliver (or queue) a message; a paused or failed task is resumed first."""
         record = await self.resolve(ref)
         resumed = False
-        paused = record.status == "paused" or record.workspace.get("status") == "stopped"
-        if paused and not resume_paused:
-            raise TaskNotReadyError(
-                f"task {record.name!r} is paused; resume it to send messages", status=record.status
-            )
-        if paused:
+        if record.status in ("paused", "error"):
             await self.resume(ref, None)
             resumed = True
             record = await self._wait_active(record.id)
