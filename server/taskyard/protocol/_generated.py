@@ -1052,7 +1052,8 @@ TASKS_MESSAGES: Final = "taskyard/tasks/messages"
 """The task's conversation; while the task is paused, the snapshot saved at pause."""
 TASKS_SEND: Final = "taskyard/tasks/send"
 """Sends a message to the agent; with ``queue`` a busy agent gets it at its next idle moment. A
-paused task answers ``taskNotReady``: resume it first (the CLI's ``task send`` does so by itself).
+paused or failed task is resumed first (``resumed`` in the result); a task still starting answers
+``taskNotReady``.
 """
 TASKS_INTERRUPT: Final = "taskyard/tasks/interrupt"
 """Interrupts the agent's current turn (as Escape would)."""

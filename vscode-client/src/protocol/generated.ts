@@ -841,7 +841,8 @@ export const requests = {
   tasksMessages: defineRequest<TasksMessagesParams, TasksMessagesResult>("taskyard/tasks/messages"),
   /**
    * Sends a message to the agent; with `queue` a busy agent gets it at its next idle moment. A
-   * paused task answers `taskNotReady`: resume it first (the CLI's `task send` does so by itself).
+   * paused or failed task is resumed first (`resumed` in the result); a task still starting answers
+   * `taskNotReady`.
    */
   tasksSend: defineRequest<TasksSendParams, TasksSendResult>("taskyard/tasks/send"),
   /** Interrupts the agent's current turn (as Escape would). */
