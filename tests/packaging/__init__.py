@@ -1,0 +1,1 @@
+"""Packaging: the wheel and the sdist carry what the installed package needs."""
