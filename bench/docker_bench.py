@@ -23,7 +23,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "server"))
 
-from taskyard.workspaces.base import WorkspaceFailure, WorkspaceSpec  # noqa: E402
+from taskyard.errors import WorkspaceFailureError  # noqa: E402
+from taskyard.workspaces.base import WorkspaceSpec  # noqa: E402
 from taskyard.workspaces.bridge_client import BridgeClient, close_shared_client  # noqa: E402
 from taskyard.workspaces.docker.container import DEFAULT_IMAGE  # noqa: E402
 from taskyard.workspaces.docker.engine import task_filter  # noqa: E402
@@ -167,7 +168,7 @@ async def run(quick: bool) -> None:
             await bench_create(provider, 3 if quick else 7, made)
             await bench_pause_resume(provider, 2 if quick else 5, made)
             await bench_concurrent(provider, 3 if quick else 20, made)
-        except WorkspaceFailure as exc:
+        except WorkspaceFailureError as exc:
             print(f"  !! {exc}")
         finally:
             await cleanup(provider, made)

@@ -23,6 +23,15 @@ from pathlib import Path
 
 from bench.sidecar_harness import Sidecar, kill_leftovers, pct, report
 from bench.sidecar_live import bench_live
+from taskyard.lifecycle import (
+    AgentReport,
+    AgentState,
+    Phase,
+    ProviderName,
+    StateSource,
+    TaskStatus,
+    WorkspaceRecord,
+)
 from taskyard.services.store import MessageRecord, TaskRecord, TaskStore
 
 STORED_TASKS = 1_000
@@ -49,14 +58,16 @@ def stored_record(i: int, now: datetime) -> TaskRecord:
         preset="quick",
         parameters={"style": "concise", "max_files": "5", "speed": "4"},
         prompt=f"create file-{i}.txt with some text",
-        status="paused",
-        state={
-            "state": "idle",
-            "message": f"Created file-{i}.txt (15 bytes).",
-            "timestamp": created.isoformat(),
-            "source": "screen",
-        },
-        workspace={"provider": "local", "status": "stopped"},
+        status=TaskStatus.PAUSED,
+        state=AgentReport(
+            state=AgentState.IDLE,
+            message=f"Created file-{i}.txt (15 bytes).",
+            timestamp=created,
+            source=StateSource.SCREEN,
+        ),
+        workspace=WorkspaceRecord(
+            provider=ProviderName.LOCAL, phase=Phase.STOPPED, data={"id": f"task-{i}"}
+        ),
         agent_type="demo",
         created_at=created,
         updated_at=created,

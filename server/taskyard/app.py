@@ -16,18 +16,16 @@ import attrs
 import httpx
 
 from taskyard import __version__
-from taskyard.protocol import ServerInfo, SidecarSettings, Task
-from taskyard.services.autopause import AutoPause
+from taskyard.protocol import ServerInfo, SidecarSettings
 from taskyard.services.codeout import CodeOutService
 from taskyard.services.names import NameGenerator
 from taskyard.services.providers import ProviderSet, docker_enabled
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import TaskStore
-from taskyard.services.tasks import TaskEvents, TaskService
+from taskyard.services.tasks import TaskEvents, TaskService, build_engine
 from taskyard.services.templates import (
     TemplateCatalog,
     TemplateFolder,
-    TemplateNotFound,
     default_folders,
 )
 from taskyard.workspaces.bridge_client import close_shared_client
@@ -59,7 +57,6 @@ class Services:
     root: Path
     workspace: Path | None = None
     settings: SidecarSettings = attrs.Factory(SidecarSettings)
-    auto_pause: AutoPause | None = None
 
     async def apply_settings(self, settings: SidecarSettings) -> None:
         """Use the editor's settings from now on (running tasks are not touched)."""
@@ -81,8 +78,6 @@ class Services:
         )
 
     async def close(self) -> None:
-        if self.auto_pause is not None:
-            self.auto_pause.close()
         await self.tasks.close()
         await self.catalog.close()
         await self.store.close()
@@ -107,12 +102,11 @@ async def build_services(
     watch: bool = True,
     on_templates: object = None,
     settings: SidecarSettings | None = None,
-    auto_pause: bool = False,
 ) -> Services:
-    """Open the store, load templates, reattach running tasks.
+    """Open the store, load templates, reconcile every task that is up or mid-step.
 
-    ``auto_pause`` (the sidecar, not the CLI) pauses tasks idle for their template's
-    ``idle_timeout_minutes``; ``TASKYARD_IDLE_MINUTE_SECONDS`` shortens a minute for tests.
+    ``TASKYARD_IDLE_MINUTE_SECONDS`` shortens the minutes of a template's
+    ``idle_timeout_minutes`` (tests); each task's bridge pauses itself when idle that long.
     """
     settings = settings or SidecarSettings()
     root = data_dir()
@@ -123,10 +117,6 @@ async def build_services(
     await catalog.load()
     if watch:
         await catalog.watch()
-    pauser = None
-    if auto_pause:
-        minute = float(os.environ.get("TASKYARD_IDLE_MINUTE_SECONDS") or 60)
-        events = pauser = AutoPause(events, lambda task: idle_timeout(catalog, task, minute))
     secrets = SecretStore()
     http = httpx.AsyncClient()
     names = NameGenerator(http, lambda: secrets.get_optional("anthropic-api-key"), random.Random())
@@ -137,7 +127,7 @@ async def build_services(
     )
     providers.default = settings.default_provider
     repo = str(workspace) if workspace and (workspace / ".git").exists() else None
-    tasks = TaskService(
+    tasks = build_engine(
         store=store,
         catalog=catalog,
         secrets=secrets,
@@ -146,9 +136,8 @@ async def build_services(
         events=events,
         source_repo=repo,
         choose_provider=providers.choose,
+        idle_minute=float(os.environ.get("TASKYARD_IDLE_MINUTE_SECONDS") or 60),
     )
-    if pauser is not None:
-        pauser.attach(tasks.pause_if_idle)
     await tasks.start(watch=watch)
     return Services(
         store=store,
@@ -161,14 +150,4 @@ async def build_services(
         root=root,
         workspace=workspace,
         settings=settings,
-        auto_pause=pauser,
     )
-
-
-def idle_timeout(catalog: TemplateCatalog, task: Task, minute: float) -> float | None:
-    """Seconds the task's template lets it idle before auto-pause (None: no such template)."""
-    try:
-        minutes = catalog.spec(task.template).template.workspace.idle_timeout_minutes
-    except TemplateNotFound:
-        return None
-    return None if minutes is None else minutes * minute

@@ -1,19 +1,26 @@
-"""Domain errors and their one translation to the wire (JSON-RPC errors and CLI messages).
+"""Domain errors: raised where they happen, translated to the wire in one place (:mod:`.rpc`).
 
-::
+Every error a user can act on is a :class:`TaskyardError` whose ``kind`` names it in
+``schemas/errors.json`` (and so its JSON-RPC code); lower layers (store, templates, secrets,
+workspaces, the bridge client) raise these directly, so this module imports nothing above the
+protocol tables::
 
-    TaskyardError (kind, message, data)     code and kind from schemas/errors.json
+    TaskyardError (kind, message, data)
      ├── TaskNotFoundError                  taskNotFound
      ├── TaskNotReadyError                  taskNotReady      (e.g. send while initializing)
      ├── InvalidTransitionError             invalidTransition (e.g. pause a paused task)
      ├── InvalidParametersError             invalidParameters (with per-parameter errors)
+     ├── TemplateNotFoundError              templateNotFound
+     ├── PresetNotFoundError                presetNotFound
+     ├── InvalidTemplateError               invalidTemplate
+     ├── SecretMissingError                 secretMissing     (in services.secrets: it words it)
+     ├── NameConflictError                  nameConflict
      ├── AgentBusyError                     agentBusy
      ├── AgentFailureError                  agentFailure      (the bridge refused or vanished)
      ├── NoRepositoryError                  noRepository      (no editor repository to export to)
-     └── WorkspaceFailureError              workspaceFailure
+     └── WorkspaceFailureError              workspaceFailure  (``detail``: the provider's words)
 
-Errors raised by services that predate this tree (template, secret, store, bridge client) are
-mapped by :func:`as_taskyard_error`, the only place that knows them all.
+Anything else that escapes a service is a bug: :func:`as_taskyard_error` answers None for it.
 """
 
 from __future__ import annotations
@@ -41,6 +48,11 @@ class TaskyardError(Exception):
 class TaskNotFoundError(TaskyardError):
     kind = "taskNotFound"
 
+    def __init__(self, ref: str, message: str | None = None) -> None:
+        super().__init__(message or f"no task with id or name {ref!r}", task=ref)
+        self.task_id = ref
+        """The id or name that was looked up."""
+
 
 class TaskNotReadyError(TaskyardError):
     kind = "taskNotReady"
@@ -54,8 +66,43 @@ class InvalidParametersError(TaskyardError):
     kind = "invalidParameters"
 
 
+class TemplateNotFoundError(TaskyardError):
+    kind = "templateNotFound"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"template {name!r} not found", template=name)
+        self.name = name
+        """The name that was asked for."""
+
+
+class PresetNotFoundError(TaskyardError):
+    kind = "presetNotFound"
+
+    def __init__(self, template: str, preset: str) -> None:
+        message = f"preset {preset!r} not found in template {template!r}"
+        super().__init__(message, template=template, preset=preset)
+        self.template = template
+        self.preset = preset
+
+
+class InvalidTemplateError(TaskyardError):
+    kind = "invalidTemplate"
+
+
+class NameConflictError(TaskyardError):
+    kind = "nameConflict"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a task named {name!r} already exists")
+        self.name = name
+        """The name that was asked for."""
+
+
 class AgentBusyError(TaskyardError):
     kind = "agentBusy"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or "the agent is busy; queue the message or wait until it is idle")
 
 
 class AgentFailureError(TaskyardError):
@@ -67,50 +114,15 @@ class NoRepositoryError(TaskyardError):
 
 
 class WorkspaceFailureError(TaskyardError):
+    """A workspace could not be created, started, stopped or read; ``detail`` says more."""
+
     kind = "workspaceFailure"
 
-
-class NameConflictError(TaskyardError):
-    kind = "nameConflict"
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message, detail=detail or None)
+        self.detail = detail
 
 
 def as_taskyard_error(exc: BaseException) -> TaskyardError | None:
-    """The domain error for any service exception, or None for a bug."""
-    from taskyard.services.secrets import SecretMissing
-    from taskyard.services.store import NameConflict, StoreError, TaskNotFound
-    from taskyard.services.templates import PresetNotFound, TemplateNotFound
-    from taskyard.workspaces.base import WorkspaceFailure
-    from taskyard.workspaces.bridge_client import AgentBusy, BridgeError
-
-    if isinstance(exc, TaskyardError):
-        return exc
-    if isinstance(exc, TemplateNotFound):
-        return _kinded("templateNotFound", f"template {exc.name!r} not found", template=exc.name)
-    if isinstance(exc, PresetNotFound):
-        return _kinded(
-            "presetNotFound",
-            f"preset {exc.preset!r} not found in template {exc.template!r}",
-            template=exc.template,
-            preset=exc.preset,
-        )
-    if isinstance(exc, SecretMissing):
-        return _kinded("secretMissing", str(exc), secret=exc.secret)
-    if isinstance(exc, NameConflict):
-        return NameConflictError(f"a task named {exc.name!r} already exists")
-    if isinstance(exc, TaskNotFound):
-        return TaskNotFoundError(f"task {exc.task_id!r} not found", task=exc.task_id)
-    if isinstance(exc, AgentBusy):
-        return AgentBusyError("the agent is busy; queue the message or wait until it is idle")
-    if isinstance(exc, BridgeError):
-        return AgentFailureError(str(exc))
-    if isinstance(exc, WorkspaceFailure):
-        return WorkspaceFailureError(str(exc), detail=exc.detail or None)
-    if isinstance(exc, StoreError):
-        return WorkspaceFailureError(f"the task database failed: {exc}")
-    return None
-
-
-def _kinded(kind: str, message: str, **data: Any) -> TaskyardError:
-    err = TaskyardError(message, **data)
-    err.kind = kind
-    return err
+    """The domain error ``exc`` is, or None for a bug."""
+    return exc if isinstance(exc, TaskyardError) else None

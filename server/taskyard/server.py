@@ -105,7 +105,6 @@ class TaskyardServer(LanguageServer):
                 workspace=workspace,
                 on_templates=self.notifier.templates_changed,
                 settings=self.settings,
-                auto_pause=True,
             )
         except Exception as exc:
             log.exception("could not start the Taskyard services")

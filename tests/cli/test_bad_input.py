@@ -74,13 +74,13 @@ DOMAIN_CASES = [
     pytest.param(
         ("task", "interrupt", "failing"),
         "taskNotReady",
-        ["task 'failing' is error, not ready for input"],
+        ["task 'failing' is error: its agent is not working"],
         id="interrupt-errored-task",
     ),
     pytest.param(
         ("task", "resume", "taken"),
         "invalidTransition",
-        ["only a paused task can be resumed"],
+        ["task 'taken' is active: only a paused or failed task"],
         id="resume-active-task",
     ),
     *[

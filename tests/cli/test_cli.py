@@ -77,7 +77,7 @@ def outputs(mode: str) -> tuple[Output, io.StringIO, io.StringIO]:
     ("exc", "code", "line", "kind"),
     [
         pytest.param(
-            TaskNotFoundError("no task with id or name 'x'"),
+            TaskNotFoundError("x"),
             1,
             "taskyard: error: no task with id or name 'x'",
             "taskNotFound",

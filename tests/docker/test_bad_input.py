@@ -1,4 +1,4 @@
-"""Bad input gives a :class:`WorkspaceFailure` with a specific message, the log lines that
+"""Bad input gives a :class:`WorkspaceFailureError` with a specific message, the log lines that
 explain it, and nothing left on the engine or on disk: an image that does not exist, an image
 without python3, a setup script that exits 1, a Dockerfile that fails to build, an unknown
 agent type, and an engine that does not answer."""
@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from taskyard.workspaces.base import WorkspaceFailure
+from taskyard.errors import WorkspaceFailureError
 
 from .conftest import BASE_IMAGE, Harness, Logs, idle, make_harness, purge, wait_for
 
 
-async def failed_create(harness: Harness, logs: Logs, **changes: Any) -> WorkspaceFailure:
+async def failed_create(harness: Harness, logs: Logs, **changes: Any) -> WorkspaceFailureError:
     spec = harness.spec(**changes)
-    with pytest.raises(WorkspaceFailure) as caught:
+    with pytest.raises(WorkspaceFailureError) as caught:
         await harness.provider.create(spec, logs)
     assert harness.leftovers(spec.task_id) == []
     assert not (harness.provider.root / spec.task_id).exists()
@@ -106,7 +106,7 @@ async def test_an_engine_that_does_not_answer(
     harness = make_harness(tmp_path / "docker", docker_client, bridge_cache)
     spec = harness.spec()
     try:
-        with pytest.raises(WorkspaceFailure) as caught:
+        with pytest.raises(WorkspaceFailureError) as caught:
             await harness.provider.create(spec, Logs())
         assert str(caught.value).startswith(
             "the Docker engine does not answer at tcp://127.0.0.1:9"

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 import pytest
 
+from taskyard.lifecycle import ProviderName, TaskStatus, WorkspaceRecord
 from taskyard.services.codeout import CodeOutService
 from taskyard.services.store import TaskRecord
 
@@ -33,7 +34,8 @@ def service(harness: Harness, data: dict[str, Any], repo: Path | None = None) ->
     now = datetime.now(UTC)
     record = TaskRecord(
         id=data["id"], name="boxed", display_name="Boxed work", template="demo",
-        status="active", workspace=data, created_at=now, updated_at=now,
+        status=TaskStatus.ACTIVE, created_at=now, updated_at=now,
+        workspace=WorkspaceRecord(provider=ProviderName.DOCKER, made=True, data=data),
     )  # fmt: skip
     return CodeOutService(
         store=OneTask(record),  # type: ignore[arg-type]

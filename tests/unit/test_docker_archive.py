@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from taskyard.workspaces.base import WorkspaceFailure
+from taskyard.errors import WorkspaceFailureError
 from taskyard.workspaces.docker.archive import _distrust_git, _extract
 
 Member = tuple[str, str, str | bytes, int]
@@ -75,7 +75,7 @@ def test_hostile_archives_are_refused(members: list[Member], error: str, tmp_pat
         (kind, name.format(outside=outside), str(content).format(outside=outside), mode)
         for kind, name, content, mode in members
     ]
-    with pytest.raises(WorkspaceFailure, match=error):
+    with pytest.raises(WorkspaceFailureError, match=error):
         _extract(archive(tmp_path, placed), tmp_path / "files")
     assert list(outside.iterdir()) == []
 
@@ -101,7 +101,7 @@ def test_a_normal_folder_is_unpacked_with_its_modes_and_links(tmp_path: Path) ->
 
 
 def test_an_empty_archive_is_a_failure(tmp_path: Path) -> None:
-    with pytest.raises(WorkspaceFailure, match="empty"):
+    with pytest.raises(WorkspaceFailureError, match="empty"):
         _extract(archive(tmp_path, []), tmp_path / "files")
 
 

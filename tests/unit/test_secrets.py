@@ -19,7 +19,7 @@ from taskyard.services.secrets import (
     KeyringBackend,
     KeyringUnavailable,
     Redactor,
-    SecretMissing,
+    SecretMissingError,
     SecretStore,
     canonical_name,
     env_var_for,
@@ -91,7 +91,7 @@ async def test_get(
     backend = MemoryKeyring({("taskyard", k): v for k, v in keyring.items()})
     store = SecretStore(backend, env)
     if expected is None:
-        with pytest.raises(SecretMissing):
+        with pytest.raises(SecretMissingError):
             await store.get(name)
     else:
         assert await store.get(name) == expected
@@ -136,7 +136,7 @@ async def test_missing_message_names_the_secret_and_how_to_set_it(
     name: str, fragments: list[str]
 ) -> None:
     backend = MemoryKeyring({("taskyard", "other"): VALUE})
-    with pytest.raises(SecretMissing) as caught:
+    with pytest.raises(SecretMissingError) as caught:
         await SecretStore(backend, {"UNRELATED": OTHER}).get(name)
     message = str(caught.value)
     for fragment in fragments:
@@ -147,7 +147,7 @@ async def test_missing_message_names_the_secret_and_how_to_set_it(
 
 
 async def test_missing_well_known_mentions_vendor_variable() -> None:
-    with pytest.raises(SecretMissing) as caught:
+    with pytest.raises(SecretMissingError) as caught:
         await SecretStore(MemoryKeyring(), {}).get("openai-api-key")
     assert caught.value.env_vars == ["TASKYARD_SECRET_OPENAI_API_KEY", "OPENAI_API_KEY"]
     assert "OPENAI_API_KEY" in str(caught.value)
@@ -165,7 +165,7 @@ async def test_set_get_delete_names_round_trip() -> None:
     assert await store.delete("github-token") is True
     assert await store.delete("github-token") is False
     assert await store.names() == ["api-key", "from-env"]
-    with pytest.raises(SecretMissing):
+    with pytest.raises(SecretMissingError):
         await store.get("github-token")
     assert threading.get_ident() not in backend.threads
 
@@ -200,7 +200,7 @@ async def test_no_keyring_falls_back_to_env() -> None:
 
 
 async def test_no_keyring_missing_says_why() -> None:
-    with pytest.raises(SecretMissing) as caught:
+    with pytest.raises(SecretMissingError) as caught:
         await SecretStore(no_keyring(), {}).get("github-token")
     assert "OS keyring unavailable: NoKeyringError" in str(caught.value)
 
@@ -261,7 +261,7 @@ async def test_resolve_env(
 @pytest.mark.parametrize(
     ("spec", "error"),
     [
-        pytest.param([("TOKEN", None, "absent")], SecretMissing, id="missing"),
+        pytest.param([("TOKEN", None, "absent")], SecretMissingError, id="missing"),
         pytest.param([("TOKEN", None, None)], ValueError, id="no-value-no-secret"),
     ],
 )

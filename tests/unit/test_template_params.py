@@ -13,7 +13,7 @@ import pytest
 from taskyard.protocol import ParameterError, ParameterFormType, ParameterType, Template
 from taskyard.services.templates.loader import load_file
 from taskyard.services.templates.params import (
-    PresetNotFound,
+    PresetNotFoundError,
     RenderError,
     check_value,
     default_form_type,
@@ -98,7 +98,8 @@ def test_changes_against_previous_values(
 
 
 PRESETS = [
-    pytest.param(None, {}, {"cpus": "2", "model": "sonnet"}, id="default-preset-when-none-named"),
+    pytest.param(None, {}, {"cpus": "2", "model": "sonnet"}, id="no-preset-when-none-named"),
+    pytest.param("small", {}, {"cpus": "2", "model": "sonnet"}, id="the-default-preset-named"),
     pytest.param("large", {}, {"cpus": "8", "model": "opus"}, id="named-preset"),
     pytest.param("large", {"cpus": "6"}, {"cpus": "6", "model": "opus"}, id="values-beat-preset"),
 ]
@@ -114,7 +115,7 @@ def test_presets(
 
 
 def test_unknown_preset(rules: Template) -> None:
-    with pytest.raises(PresetNotFound, match="Template 'rules' has no preset named 'huge'"):
+    with pytest.raises(PresetNotFoundError, match="preset 'huge' not found in template 'rules'"):
         validate_values(rules, "huge", {})
 
 

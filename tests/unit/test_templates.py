@@ -15,11 +15,11 @@ import pytest
 from taskyard.protocol import Template, TemplateDiagnostic, structure, unstructure
 from taskyard.services.templates import (
     BUILTIN_FOLDER,
-    PresetNotFound,
+    PresetNotFoundError,
     RenderError,
     TemplateCatalog,
     TemplateFolder,
-    TemplateNotFound,
+    TemplateNotFoundError,
     default_folders,
 )
 
@@ -102,16 +102,16 @@ async def test_missing_folders_are_empty(tmp_path: Path) -> None:
 
 async def test_unknown_template_raises() -> None:
     catalog = await loaded(GOOD)
-    with pytest.raises(TemplateNotFound) as caught:
+    with pytest.raises(TemplateNotFoundError) as caught:
         catalog.get("nope")
     assert (caught.value.name, caught.value.kind) == ("nope", "templateNotFound")
-    with pytest.raises(TemplateNotFound):
+    with pytest.raises(TemplateNotFoundError):
         catalog.validate("nope")
 
 
 async def test_unknown_preset_raises() -> None:
     catalog = await loaded(user("values"))
-    with pytest.raises(PresetNotFound) as caught:
+    with pytest.raises(PresetNotFoundError) as caught:
         catalog.validate("rules", "huge", {})
     assert (caught.value.template, caught.value.preset) == ("rules", "huge")
     assert caught.value.kind == "presetNotFound"

@@ -77,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     flag(
         "--stability-window", type=float, default=float(_env_default("stability-window", "0") or 0)
     )
+    flag(
+        "--idle-timeout",
+        type=float,
+        default=float(_env_default("idle-timeout", "0") or 0),
+        help="seconds the agent may sit idle before the bridge saves its state and exits",
+    )
+    flag(
+        "--submit-timeout",
+        type=float,
+        default=float(_env_default("submit-timeout", "15") or 15),
+        help="seconds a typed message may take to be taken by the agent",
+    )
     flag("--max-upload", type=int, default=int(_env_default("max-upload", str(10 << 20)) or 0))
     flag(
         "--ready-file",
@@ -126,6 +138,8 @@ def make_config(ns: argparse.Namespace) -> BridgeConfig:
         allowed_hosts=hosts,
         max_upload=ns.max_upload,
         window=ns.stability_window,
+        idle_timeout=max(0.0, ns.idle_timeout),
+        submit_timeout=max(1.0, ns.submit_timeout),
         agent_env=env,
     )
 
@@ -170,8 +184,8 @@ async def serve(config: BridgeConfig, redactor: Redactor) -> int:
     """Run the bridge until a signal or ``/taskyard/shutdown`` stops it."""
     adapter = get_adapter(config.agent_type)
     script = hooks.install_script(config.runtime_dir)
-    bridge = Bridge(config, adapter, hooks.hook_command(script), redactor)
     stop = asyncio.Event()
+    bridge = Bridge(config, adapter, hooks.hook_command(script), redactor, request_stop=stop.set)
     server = HttpServer(
         build_router(bridge, stop.set),
         host=config.host,

@@ -28,6 +28,8 @@ class BridgeConfig:
     max_upload: int = 10 * 1024 * 1024
     ready_file: str | None = None
     window: float = 0.0  # 0: the adapter's own stability window
+    idle_timeout: float = 0.0  # seconds idle before the bridge pauses itself; 0: never
+    submit_timeout: float = 15.0  # how long a typed message may take to be taken
     agent_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
     @property

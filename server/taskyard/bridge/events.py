@@ -41,10 +41,6 @@ class EventHub:
     def __init__(self) -> None:
         self._subscribers: list[_Subscriber] = []
 
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)
-
     def publish(self, event: Event) -> None:
         for sub in list(self._subscribers):
             if event.channel not in sub.channels:

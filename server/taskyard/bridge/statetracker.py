@@ -115,8 +115,11 @@ def derive(inputs: Inputs, previous: Evidence) -> Evidence:
     if not candidates:
         return previous
     newest = max(candidates, key=lambda e: (e.at, e.source is not SignalSource.SCREEN))
-    if newest.state is previous.state and newest.at < previous.at:
-        return previous  # older evidence for the same state adds nothing (and must not rewind)
+    if newest.at < previous.at:
+        # Older than what is already known: evidence that resurfaces (an old "working" from the
+        # last delivery, once text typed into the input line hides the idle prompt) must not
+        # rewind the state to an older one.
+        return previous
     from_screen = newest.source in (SignalSource.SCREEN, SignalSource.STABILITY)
     if not inputs.ready_seen and from_screen and newest.state is not AgentState.NEEDS_INPUT:
         return replace(newest, state=AgentState.STARTING)

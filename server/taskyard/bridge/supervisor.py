@@ -23,6 +23,7 @@ from .adapters.base import Adapter, LaunchContext
 from .config import BridgeConfig
 from .conversation import Conversation
 from .events import Event, EventHub
+from .idlepause import IdlePause
 from .model import AgentState, Message, SignalSource, rfc3339
 from .persistence import QueueItem, SavedState, StateFileError
 from .screenwatch import ScreenWatcher
@@ -34,6 +35,8 @@ from .typist import BRACKETED_PASTE_MODE, DeliveryError, Typist
 log = logging.getLogger(__name__)
 
 READY_STATES = (AgentState.IDLE, AgentState.COMPLETE, AgentState.FAILED)
+MAX_DELIVERY_TRIES = 3
+"""Attempts at delivering the initial prompt or a queued message before giving up on it."""
 STABLE_STATES = (*READY_STATES, AgentState.NEEDS_INPUT, AgentState.EXITED)
 
 
@@ -50,6 +53,7 @@ class Bridge:
         adapter: Adapter,
         hook_command: str,
         redact: Callable[[str], str] = str,
+        request_stop: Callable[[], None] = lambda: None,
     ) -> None:
         self.config = config
         self.adapter = adapter
@@ -73,6 +77,11 @@ class Bridge:
         self._typist: Typist | None = None
         self._send_lock = asyncio.Lock()
         self._delivering = False
+        self._pumping = False
+        """A delivery from the queue (or of the initial prompt) is on its way."""
+        self._failures: dict[str, int] = {}
+        self._request_stop = request_stop
+        self._idle = IdlePause(config.idle_timeout, self._pause_when_idle)
         self._save_handle: asyncio.TimerHandle | None = None
         self._last_status = ""
         self._exited = asyncio.Event()
@@ -126,7 +135,12 @@ class Bridge:
             on_change=self._on_screen_change,
             on_stable=self._on_screen_stable,
         )
-        self._typist = Typist(self.terminal, self.watcher.sample_now, self._paste_mode)
+        self._typist = Typist(
+            self.terminal,
+            self.watcher.sample_now,
+            self._paste_mode,
+            submit_timeout=self.config.submit_timeout,
+        )
         self.watcher.start()
         self._schedule_save(0)
         log.info("agent started: pid %s, session %s", self.terminal.pid, self._saved.session_id)
@@ -155,7 +169,8 @@ class Bridge:
     @property
     def status(self) -> str:
         """agentapi's two-valued status: ``stable`` when a user message may be sent."""
-        if self._delivering or self._saved.queue or self.state.state not in STABLE_STATES:
+        busy = self._delivering or self._pumping or self._saved.queue
+        if busy or self.state.state not in STABLE_STATES:
             return "running"
         return "stable"
 
@@ -256,17 +271,19 @@ class Bridge:
         Returns whether a delivery started. The state turns ``working`` before the typing, so a
         client never sees the agent free while a message is on its way to it.
         """
-        if self._delivering or self._send_lock.locked() or self.state.state not in READY_STATES:
+        if self._pumping or self._delivering or self._send_lock.locked():
+            return False
+        if self.state.state not in READY_STATES:
             return False
         item: QueueItem | None = None
         if not self._saved.initial_prompt_sent and self._saved.initial_prompt:
             text = self._saved.initial_prompt
-            self._saved.initial_prompt_sent = True
         elif self._saved.queue:
             item = self._saved.queue[0]
             text = item.content
         else:
             return False
+        self._pumping = True
         self.tracker.external(AgentState.WORKING, SignalSource.API, "Sending: " + summary(text))
         self._spawn(self._deliver_background(text, item))
         return True
@@ -278,12 +295,39 @@ class Bridge:
         task.add_done_callback(self._tasks.discard)
 
     async def _deliver_background(self, text: str, item: QueueItem | None) -> None:
+        """Deliver the initial prompt or a queued message; it counts as sent once typed."""
+        key = item.id if item is not None else "initial prompt"
         try:
             await self._deliver(text)
         except (DeliveryError, OSError) as exc:
-            self.report_error(f"Could not deliver a queued message: {exc}", "error")
+            self._delivery_failed(key, item, str(exc))
             return
-        if item is not None:
+        finally:
+            self._pumping = False
+        self._failures.pop(key, None)
+        if item is None:
+            self._saved.initial_prompt_sent = True
+            self._schedule_save(0)
+        else:
+            self.cancel_queued(item.id)
+
+    def _delivery_failed(self, key: str, item: QueueItem | None, why: str) -> None:
+        """Keep the message for the agent's next ready moment; give up after a few tries."""
+        tries = self._failures[key] = self._failures.get(key, 0) + 1
+        what = "the initial prompt" if item is None else "a queued message"
+        if tries < MAX_DELIVERY_TRIES:
+            self.report_error(f"Could not deliver {what} ({why}); it stays queued", "warning")
+            return
+        self._failures.pop(key, None)
+        self.report_error(
+            f"Could not deliver {what} after {tries} tries ({why}); send it again: "
+            + summary(item.content if item else self._saved.initial_prompt),
+            "error",
+        )
+        if item is None:
+            self._saved.initial_prompt_sent = True  # given up on, and said so
+            self._schedule_save(0)
+        else:
             self.cancel_queued(item.id)
 
     # -- signals from hooks and self-reports -----------------------------------------------
@@ -365,7 +409,19 @@ class Bridge:
         self.hub.publish(Event("state_change", self.state_json(), "taskyard"))
         self._status_maybe_changed()
 
+    def _pause_when_idle(self, reason: str) -> None:
+        """The idle timeout ran out: tell the followers why, then end (state saved on close)."""
+        if self.status != "stable" or self.state.state not in (
+            AgentState.IDLE,
+            AgentState.COMPLETE,
+        ):
+            return
+        log.info("pausing: %s", reason)
+        self.hub.publish(Event("shutdown", {"reason": reason}, "taskyard"))
+        self._request_stop()
+
     def _status_maybe_changed(self) -> None:
+        self._idle.observe(self.state.state, self.state.at, self.status == "stable")
         status = self.status
         if status != self._last_status:
             self._last_status = status
@@ -428,6 +484,7 @@ class Bridge:
                     break
                 except asyncio.TimeoutError:
                     continue
+        self._idle.close()
         self.tracker.close()
         if self.watcher is not None:
             self.watcher.close()

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from taskyard.app import Services
 from taskyard.protocol import LogLine, Task, TaskMessage
 from taskyard.services.tasks import TaskService
-from taskyard.services.tasks.monitor import TaskMonitor
-from taskyard.services.tasks.status import agent_layer, derive_status, wire_state
 
 log = logging.getLogger(__name__)
 
@@ -108,31 +106,11 @@ class Follower:
 
 async def settle(services: Services, follower: Follower) -> None:
     """Wait until every followed task's record shows its bridge's current state."""
-    monitors = list(services.tasks.monitors.values())
+    monitors = services.tasks.monitors.all()
     if not monitors:
         return
     try:
         async with asyncio.timeout(SETTLE_TIMEOUT):
-            await asyncio.gather(*(_settle_one(services, follower, m) for m in monitors))
+            await asyncio.gather(*(m.caught_up.wait() for m in monitors))
     except TimeoutError:
         log.info("bridges did not all report within %.1fs; using the stored state", SETTLE_TIMEOUT)
-
-
-async def _settle_one(services: Services, follower: Follower, monitor: TaskMonitor) -> None:
-    while True:
-        seen = follower.seq
-        if await _settled(services, monitor):
-            return
-        # The monitor may connect without changing the record, so look again soon regardless.
-        await follower.changed_since(seen, within=0.05)
-
-
-async def _settled(services: Services, monitor: TaskMonitor) -> bool:
-    record = await services.store.get_task(monitor.task_id)
-    if record is None or record.deleted or record.workspace.get("status") != "running":
-        return True
-    if not monitor.connected.is_set() or not monitor.bridge_state:
-        return False
-    # The monitor writes state and status together once it has applied the replayed state.
-    status = derive_status("running", "connected", agent_layer(monitor.bridge_state))
-    return record.state == wire_state(monitor.bridge_state) and record.status == status

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
+from taskyard.lifecycle import TaskStatus
+
 if TYPE_CHECKING:
     from taskyard.protocol import Task
 
@@ -133,7 +135,7 @@ def task_cells(task: Task) -> dict[str, str]:
         "name": task.name,
         "id": task.id,
         "status": task.status,
-        "healthy": "yes" if task.status == "active" else "no",
+        "healthy": "yes" if TaskStatus(task.status) is TaskStatus.ACTIVE else "no",
         "state": task.state.state if task.state else "-",
         "state changed": relative(task.state.timestamp if task.state else None),
         "message": task_message(task),

@@ -13,12 +13,13 @@ import sys
 from typing import Any, NoReturn
 
 from taskyard.cli.output import PROG
+from taskyard.lifecycle import TaskStatus
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-STATUSES = ("pending", "initializing", "active", "paused", "error", "unknown")
+STATUSES = tuple(status.value for status in TaskStatus)
 """The wire's ``TaskStatus`` values (a unit test keeps them equal)."""
 FORMATS = ("txt", "md", "jsonl")
 """The wire's ``LogFormat`` values (a unit test keeps them equal)."""
@@ -210,7 +211,11 @@ def _code_verbs(verbs: Any) -> None:
 def _create(create: argparse.ArgumentParser) -> None:
     create.add_argument("prompt", nargs="?", help="what the agent should do")
     create.add_argument("--template", required=True, help="template name (see `template list`)")
-    create.add_argument("--preset", help="template preset (default: the template's default)")
+    presets = create.add_mutually_exclusive_group()
+    presets.add_argument("--preset", help="template preset (default: the template's default)")
+    presets.add_argument(
+        "--no-preset", action="store_true", help="apply no preset, not even the default one"
+    )
     create.add_argument(
         "-p",
         "--parameter",

@@ -18,10 +18,11 @@ from taskyard.app import Services
 from taskyard.cli.events import settle
 from taskyard.cli.runtime import Context
 from taskyard.errors import TaskyardError
+from taskyard.lifecycle import Phase, TaskStatus
 from taskyard.protocol import Task
 
 T = TypeVar("T")
-STARTING = ("pending", "creating", "starting")
+STARTING = (Phase.PENDING, Phase.CREATING, Phase.STARTING)
 """Workspace states of a start-up in progress in this process."""
 
 
@@ -32,14 +33,14 @@ async def wait_started(ctx: Context, services: Services, task: Task, *, ready: b
     """
 
     def started(t: Task) -> bool:
-        if t.status in ("error", "paused"):
+        if t.status in (TaskStatus.ERROR, TaskStatus.PAUSED):
             return True
         if ready:
-            return t.status == "active"
-        return t.workspace.status == "running"
+            return TaskStatus(t.status) is TaskStatus.ACTIVE
+        return t.workspace.status == Phase.RUNNING
 
     task = await guarded(ctx, services, task, ctx.follower.until(services.tasks, task.id, started))
-    if task.status == "error":
+    if TaskStatus(task.status) is TaskStatus.ERROR:
         raise start_error(task)
     await settle(services, ctx.follower)
     return await services.tasks.get(task.id)
@@ -74,20 +75,20 @@ async def guarded(ctx: Context, services: Services, task: Task, work: Awaitable[
 
 async def _finish_startup(ctx: Context, services: Services, task: Task) -> None:
     current = await services.tasks.get(task.id)
-    if current.workspace.status in STARTING and current.status != "error":
+    if current.workspace.status in STARTING and TaskStatus(current.status) is not TaskStatus.ERROR:
         ctx.out.note(
             f"Ctrl-C: letting the workspace of task {task.name} finish starting, so that "
             "no process is left behind (press Ctrl-C again to abandon it)…"
         )
         current = await ctx.follower.until(services.tasks, task.id, _startup_over)
-    if current.workspace.status == "running":
+    if current.workspace.status == Phase.RUNNING:
         ctx.interrupted_note = (
             f"interrupted; task {task.name} keeps running (`taskyard task status {task.name}`)"
         )
 
 
 def _startup_over(task: Task) -> bool:
-    return task.status == "error" or task.workspace.status not in STARTING
+    return TaskStatus(task.status) is TaskStatus.ERROR or task.workspace.status not in STARTING
 
 
 def start_error(task: Task) -> TaskyardError:

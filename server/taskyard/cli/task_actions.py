@@ -13,7 +13,7 @@ from typing import get_args
 from taskyard.cli.output import local_time, relative
 from taskyard.cli.runtime import CliError, Context, confirm, read_stdin, usage_error
 from taskyard.cli.startup import guarded, launched, wait_started
-from taskyard.errors import TaskNotReadyError
+from taskyard.lifecycle import TaskStatus
 from taskyard.protocol import LogFormat, Task, TasksDeleteResult, TasksMessagesResult
 from taskyard.services.tasks import TaskService
 
@@ -96,15 +96,19 @@ async def send_cmd(ctx: Context) -> int:
         raise usage_error("a message is required: pass it as an argument or pipe it with --stdin")
     services = await ctx.services()
     task = await services.tasks.get(args.task)
-    if task.status == "error":
-        raise _errored(task)
-    if task.status == "paused" and not ctx.out.json:
-        ctx.out.note(f"Task {task.name} is paused: resuming it first…")
+    resumes = task.status in (TaskStatus.PAUSED, TaskStatus.ERROR) and task.actions.send
+    if resumes and not ctx.out.json:
+        ctx.out.note(f"Task {task.name} is {task.status}: resuming it first…")
     sending = services.tasks.send(task.id, content, args.queue)
     # A paused task is resumed first: a start-up of this process like any other.
-    result = await (guarded(ctx, services, task, sending) if task.status == "paused" else sending)
+    result = await (guarded(ctx, services, task, sending) if resumes else sending)
     if ctx.out.json:
         ctx.out.data(result)
+    elif result.queued and result.resumed:
+        ctx.out.print(
+            f"Resumed task {task.name}; its agent is busy, so the message is queued "
+            f"(id {result.queue_id}) for its next idle moment."
+        )
     elif result.queued:
         ctx.out.print(
             f"Task {task.name} is busy: queued the message (id {result.queue_id}); "
@@ -115,16 +119,6 @@ async def send_cmd(ctx: Context) -> int:
     else:
         ctx.out.print(f"Delivered the message to task {task.name}.")
     return 0
-
-
-def _errored(task: Task) -> TaskNotReadyError:
-    """Why an errored task takes no messages, and how to bring it back."""
-    why = task.error.message if task.error else task.state.message if task.state else "failed"
-    return TaskNotReadyError(
-        f"task {task.name} is in error ({why}) and cannot take messages; restart it with "
-        f"`taskyard task resume {task.name}` or delete it",
-        status=task.status,
-    )
 
 
 async def interrupt_cmd(ctx: Context) -> int:
@@ -157,11 +151,6 @@ async def resume_cmd(ctx: Context) -> int:
     if not ctx.out.json:
         ctx.follower.progress_sink = ctx.out.note
     task = await services.tasks.get(ctx.args.task)
-    if task.status == "error" and task.workspace.status == "running":
-        # The agent died but its bridge runs: the engine only resumes stopped workspaces,
-        # although the task's actions offer resume, so stop it first.
-        ctx.follower.progress(f"The agent of task {task.name} failed: stopping its workspace")
-        await services.tasks.pause(task.id, ctx.follower.progress)
     task = await launched(ctx, services, services.tasks.resume(task.id, ctx.follower.progress))
     task = await wait_started(ctx, services, task, ready=not ctx.args.no_wait)
     _done(ctx, task, f"Resumed task {task.name}: {task.status}.")

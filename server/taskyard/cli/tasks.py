@@ -11,41 +11,52 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import get_args
 
+from taskyard import protocol
 from taskyard.app import Services
 from taskyard.cli.output import STATUS_COLUMNS, TASK_COLUMNS, local_time, task_row, where
 from taskyard.cli.runtime import Context, read_stdin, usage_error
 from taskyard.cli.startup import launched, wait_started
-from taskyard.errors import TaskNotFoundError
-from taskyard.protocol import Task, TasksCreateParams, TasksListParams, TaskStatus
+from taskyard.errors import TaskNotFoundError, TemplateNotFoundError
+from taskyard.lifecycle import AgentState, TaskStatus
+from taskyard.protocol import Task, TasksCreateParams, TasksListParams
 from taskyard.services.tasks import TaskService
 
-STATUSES: tuple[str, ...] = get_args(TaskStatus)
+STATUSES: tuple[str, ...] = tuple(status.value for status in TaskStatus)
 PAGE = 50
 """Tasks ``task list`` shows without ``--all``."""
 
 WATCH_WIDTHS = (13, 12, 7, 11, 0)
 """Fixed columns for lines printed one by one: the widest header, status and state values."""
 NOT_WORDS = re.compile(r"[^A-Za-z]+")
-STOP_STATES = ("idle", "complete", "failed", "needs_input")
+STOP_STATES = (AgentState.IDLE, AgentState.COMPLETE, AgentState.FAILED, AgentState.NEEDS_INPUT)
 """Agent states that end ``status --watch``: the agent no longer works on its own."""
 
 
 # -- create ------------------------------------------------------------------------------------
 
 
+def _default_preset(services: Services, template: str) -> str | None:
+    """The template's default preset, as the editor's form selects it first."""
+    try:
+        presets = services.catalog.get(template).presets
+    except TemplateNotFoundError:
+        return None  # create itself says the template is unknown
+    return next((p.name for p in presets if p.default), None)
+
+
 async def create_cmd(ctx: Context) -> int:
     args = ctx.args
+    prompt = _prompt(args)
+    services = await ctx.services()
     params = TasksCreateParams(
         template=args.template,
-        preset=args.preset,
+        preset=None if args.no_preset else args.preset or _default_preset(services, args.template),
         parameters=dict(args.parameters),
-        prompt=_prompt(args),
+        prompt=prompt,
         name=args.name,
         display_name=args.display_name,
     )
-    services = await ctx.services()
     await _check_secrets(services, params)
     if not args.quiet:
         ctx.follower.progress_sink = ctx.out.note
@@ -114,7 +125,7 @@ async def list_cmd(ctx: Context) -> int:
     return 0
 
 
-def _statuses(given: list[str]) -> list[TaskStatus] | None:
+def _statuses(given: list[str]) -> list[protocol.TaskStatus] | None:
     wanted = [s.strip() for item in given for s in item.split(",") if s.strip()]
     unknown = [s for s in wanted if s not in STATUSES]
     if unknown:
@@ -123,7 +134,11 @@ def _statuses(given: list[str]) -> list[TaskStatus] | None:
 
 
 async def _fetch(
-    tasks: TaskService, statuses: list[TaskStatus] | None, template: str | None, *, every: bool
+    tasks: TaskService,
+    statuses: list[protocol.TaskStatus] | None,
+    template: str | None,
+    *,
+    every: bool,
 ) -> tuple[list[Task], int]:
     """The newest page, or every page with ``every``; plus the number of matching tasks."""
     params = TasksListParams(status=statuses, template=template, limit=100 if every else PAGE)
@@ -165,11 +180,13 @@ async def _watch(ctx: Context, services: Services, task: Task) -> int:
             shown = _watch_key(task)
             _print_watched(ctx, task, widths)
         if _finished(task):
-            failed = task.status == "error" or (task.state and task.state.state == "failed")
+            failed = TaskStatus(task.status) is TaskStatus.ERROR or (
+                task.state is not None and AgentState(task.state.state) is AgentState.FAILED
+            )
             return 1 if failed else 0
         changed = await changes.get()
         if changed is None:
-            raise TaskNotFoundError(f"task {task.name} was deleted", task=task.id)
+            raise TaskNotFoundError(task.id, f"task {task.name} was deleted")
         task = changed
 
 
@@ -195,6 +212,10 @@ def _watch_key(task: Task) -> tuple[str, ...]:
 
 
 def _finished(task: Task) -> bool:
-    if task.status in ("paused", "error"):
+    if task.status in (TaskStatus.PAUSED, TaskStatus.ERROR):
         return True
-    return task.status == "active" and task.state is not None and task.state.state in STOP_STATES
+    return (
+        TaskStatus(task.status) is TaskStatus.ACTIVE
+        and task.state is not None
+        and task.state.state in STOP_STATES
+    )

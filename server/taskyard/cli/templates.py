@@ -10,7 +10,7 @@ from taskyard.cli.output import clip
 from taskyard.cli.runtime import Context
 from taskyard.errors import as_taskyard_error
 from taskyard.protocol import Preset, Template, TemplateDiagnostic, TemplateParameter
-from taskyard.services.templates import TemplateCatalog, TemplateNotFound
+from taskyard.services.templates import TemplateCatalog, TemplateNotFoundError
 
 
 async def list_cmd(ctx: Context) -> int:
@@ -73,9 +73,9 @@ def _get(catalog: TemplateCatalog, name: str) -> Template:
     """The template, or its error naming the broken file that would have defined it."""
     try:
         return catalog.get(name)
-    except TemplateNotFound as exc:
+    except TemplateNotFoundError as exc:
         err = as_taskyard_error(exc)
-        assert err is not None  # TemplateNotFound always maps to templateNotFound
+        assert err is not None  # TemplateNotFoundError always maps to templateNotFound
         broken = [d for d in catalog.diagnostics if d.path.endswith(f"/{name}.toml")]
         if broken:
             err.message += f" ({broken[0].path} failed to load: {broken[0].message})"

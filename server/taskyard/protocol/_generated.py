@@ -512,7 +512,9 @@ class TasksCreateParams:
     """Name of the template."""
 
     preset: str | None = None
-    """Preset whose values apply under the given ones."""
+    """Preset whose values apply under the given ones; absent: no preset. Clients select the
+    template's ``default`` preset first, and send it, unless the user chooses none.
+    """
 
     parameters: dict[str, str] = attrs.Factory(dict)
     """Parameter values by name."""
@@ -973,7 +975,9 @@ class TemplatesValidateParams:
     """Name of the template."""
 
     preset: str | None = None
-    """Preset whose values apply under the given ones."""
+    """Preset whose values apply under the given ones; absent: no preset. Clients select the
+    template's ``default`` preset first, and send it, unless the user chooses none.
+    """
 
     parameters: dict[str, str] = attrs.Factory(dict)
     """Values the user entered, by parameter name."""

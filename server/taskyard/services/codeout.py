@@ -21,7 +21,6 @@ from taskyard.errors import (
     InvalidParametersError,
     NoRepositoryError,
     TaskNotFoundError,
-    WorkspaceFailureError,
 )
 from taskyard.protocol import TasksDiffResult, TasksExportBranchResult
 from taskyard.services.store import TaskRecord, TaskStore
@@ -90,20 +89,19 @@ class CodeOutService:
     async def _resolve(self, ref: str) -> TaskRecord:
         record = await self.store.get_task(ref)
         if record is None or record.deleted:
-            raise TaskNotFoundError(f"no task with id or name {ref!r}", task=ref)
+            raise TaskNotFoundError(ref)
         return record
 
     @contextlib.asynccontextmanager
     async def _snapshot(self, record: TaskRecord) -> AsyncIterator[tuple[gitwork.Snapshot, Path]]:
         """The work's snapshot and a scratch folder, both gone when the context ends."""
         ws = record.workspace
-        provider = self.providers.get(str(ws.get("provider", "local")))
-        if provider is None:
-            raise WorkspaceFailureError(f"task {record.name!r} has an unknown workspace provider")
-        async with provider.work_folder(ws) as folder:
+        provider = self.providers[ws.provider.value]
+        async with provider.work_folder(ws.data) as folder:
             scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="taskyard-codeout-"))
             try:
-                yield await gitwork.snapshot(folder.path, ws.get("base_commit"), scratch), scratch
+                base = ws.data.get("base_commit")
+                yield await gitwork.snapshot(folder.path, base, scratch), scratch
             finally:
                 await asyncio.to_thread(shutil.rmtree, scratch, True)
 

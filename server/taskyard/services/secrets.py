@@ -23,6 +23,8 @@ from typing import Protocol
 
 from keyring.errors import KeyringError, PasswordDeleteError
 
+from taskyard.errors import TaskyardError
+
 __all__ = [
     "KEYRING_SERVICE",
     "MASK",
@@ -32,7 +34,7 @@ __all__ = [
     "KeyringBackend",
     "KeyringUnavailable",
     "Redactor",
-    "SecretMissing",
+    "SecretMissingError",
     "SecretStore",
     "SecretStoreError",
     "canonical_name",
@@ -77,7 +79,7 @@ class SecretStoreError(Exception):
     """Root of the secret store's errors; messages never contain a secret value."""
 
 
-class SecretMissing(SecretStoreError):
+class SecretMissingError(TaskyardError):
     """A secret is neither in the keyring nor in the environment."""
 
     kind = "secretMissing"
@@ -92,7 +94,7 @@ class SecretMissing(SecretStoreError):
             f"Secret '{self.secret}' is not set: run `taskyard secret set {self.secret}` "
             f"or set the environment variable {how}"
         )
-        super().__init__(f"{message} ({detail})" if detail else message)
+        super().__init__(f"{message} ({detail})" if detail else message, secret=self.secret)
 
 
 class KeyringUnavailable(SecretStoreError):
@@ -218,13 +220,13 @@ class SecretStore:
         self._index_lock = asyncio.Lock()
 
     async def get(self, name: str) -> str:
-        """The secret's value; raises :class:`SecretMissing` if neither source has it."""
+        """The secret's value; raises :class:`SecretMissingError` if neither source has it."""
         canonical = canonical_name(name)
         value, keyring_error = await self._from_keyring(canonical)
         if value is None:
             value = self._from_env(canonical)
         if value is None:
-            raise SecretMissing(canonical, keyring_error)
+            raise SecretMissingError(canonical, keyring_error)
         self.redactor.add(value)
         return value
 
@@ -232,7 +234,7 @@ class SecretStore:
         """The secret's value, or None if it is not set (e.g. for optional features)."""
         try:
             return await self.get(name)
-        except SecretMissing:
+        except SecretMissingError:
             return None
 
     async def set(self, name: str, value: str) -> None:
@@ -281,7 +283,7 @@ class SecretStore:
     async def resolve_env(self, env_spec: Iterable[EnvSpec]) -> dict[str, str]:
         """A workspace's environment with secret references replaced by their values.
 
-        Raises :class:`SecretMissing` for the first secret that is not set, so a task fails
+        Raises :class:`SecretMissingError` for the first secret that is not set, so a task fails
         before its workspace starts rather than with an agent that cannot authenticate.
         """
         resolved: dict[str, str] = {}

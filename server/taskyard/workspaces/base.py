@@ -1,12 +1,11 @@
 """What a workspace provider is: the place one task's agent runs, with its bridge inside.
 
-A workspace is a small state machine, kept in the task record's ``workspace`` field so that it
-survives any sidecar restart:
-
-    creating → starting → running ⇄ stopping → stopped
-        └──────────┴──────────┴──→ failed        (any step)      deleted (from any state)
-
-Providers implement :class:`WorkspaceProvider`; the task engine never knows which one it has.
+A workspace moves through the phases of the task lifecycle (:mod:`taskyard.lifecycle`); the
+engine owns that state machine and calls a provider for each step that touches the world
+(create, start, stop, delete, inspect). A provider keeps its own record of the workspace (ids,
+paths, the bridge's URL) as a JSON dict the engine stores without reading, and never decides
+a phase. Providers implement :class:`WorkspaceProvider`; the engine never knows which one it
+has.
 """
 
 from __future__ import annotations
@@ -18,21 +17,15 @@ from typing import Any, Protocol
 
 import attrs
 
+from taskyard.lifecycle import Presence
+
 from .bridge_client import BridgeClient
 
 LogSink = Callable[[str, str], None]
 """``log(stream, text)``: a start-up log line (stream is ``build``, ``startup`` or ``agent``)."""
 
 WorkspaceData = dict[str, Any]
-"""The provider's own record of a workspace (JSON); ``status`` holds the state above."""
-
-
-class WorkspaceFailure(Exception):
-    """A workspace could not be created, started or stopped; the message says why."""
-
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail
+"""The provider's own record of a workspace (JSON); ``id`` is always the task's id."""
 
 
 @attrs.define(kw_only=True)
@@ -54,6 +47,8 @@ class WorkspaceSpec:
     workdir: str | None = None
     resources: dict[str, Any] = attrs.Factory(dict)
     preview_port: int | None = None
+    idle_timeout: float | None = None
+    """Seconds the agent may sit idle before its bridge pauses the workspace (None: never)."""
 
 
 @attrs.frozen
@@ -71,7 +66,8 @@ class WorkspaceProvider(Protocol):
     name: str
 
     async def create(self, spec: WorkspaceSpec, log: LogSink) -> WorkspaceData:
-        """Make the workspace, run its setup, start the bridge; returns its record."""
+        """Make the workspace, run its setup, start the bridge; returns its record. A create
+        that fails (or is cancelled) removes what it made before it raises."""
 
     async def start(self, data: WorkspaceData, spec: WorkspaceSpec, log: LogSink) -> WorkspaceData:
         """Start a stopped workspace again; the bridge resumes the agent's session."""
@@ -83,8 +79,8 @@ class WorkspaceProvider(Protocol):
         """Remove the workspace and everything in it; with ``keep_work`` the work folder is
         kept on the host instead, and its path returned."""
 
-    async def inspect(self, data: WorkspaceData) -> str:
-        """``running``, ``stopped`` or ``missing``: what really exists now."""
+    async def inspect(self, data: WorkspaceData) -> Presence:
+        """What really exists now: a running bridge, a stopped workspace, or nothing."""
 
     def client(self, data: WorkspaceData) -> BridgeClient:
         """A client of the workspace's bridge."""

@@ -3,10 +3,10 @@
 Every httpx failure is translated in one place (:func:`_translate`) into the small error tree
 below, so callers never see transport exceptions::
 
-    BridgeError
+    BridgeError (AgentFailureError)
      ├── BridgeUnavailable   the bridge does not answer (not started, gone, network)
-     ├── AgentBusy           the agent cannot take a user message now (HTTP 409)
      └── BridgeRejected      any other problem answer, with its status and detail
+    AgentBusyError           the agent cannot take a user message now (HTTP 409)
 """
 
 from __future__ import annotations
@@ -17,17 +17,15 @@ from typing import Any
 
 import httpx
 
+from taskyard.errors import AgentBusyError, AgentFailureError
 
-class BridgeError(Exception):
+
+class BridgeError(AgentFailureError):
     """Something went wrong talking to a bridge."""
 
 
 class BridgeUnavailable(BridgeError):
     """The bridge does not answer."""
-
-
-class AgentBusy(BridgeError):
-    """The agent is not waiting for input."""
 
 
 class BridgeRejected(BridgeError):
@@ -39,14 +37,14 @@ class BridgeRejected(BridgeError):
         self.detail = detail
 
 
-def _translate(exc: Exception) -> BridgeError:
+def _translate(exc: Exception) -> BridgeError | AgentBusyError:
     if isinstance(exc, httpx.HTTPStatusError):
         try:
             detail = str(exc.response.json().get("detail", ""))
         except (ValueError, AttributeError):
             detail = exc.response.text[:200]
         if exc.response.status_code == 409:
-            return AgentBusy(detail)
+            return AgentBusyError(detail)
         return BridgeRejected(exc.response.status_code, detail)
     return BridgeUnavailable(f"the agent bridge does not answer ({type(exc).__name__})")
 

@@ -3,7 +3,7 @@
 Every git command Taskyard runs goes through :func:`git`: off the event loop, with an
 environment that cannot point it at another repository by accident (a sidecar started from a
 git hook inherits ``GIT_DIR`` and ``GIT_INDEX_FILE``), and with failures as
-:class:`~.base.WorkspaceFailure` carrying git's own words as the detail.
+:class:`~.base.WorkspaceFailureError` carrying git's own words as the detail.
 
 :func:`start_repo` gives a work folder that is no repository (template ``repo = "none"``, or no
 repository in the editor) one, with a first commit of whatever it holds, so a task's work always
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import attrs
 
-from .base import WorkspaceFailure
+from taskyard.errors import WorkspaceFailureError
 
 TASKYARD_IDENTITY = ("Taskyard", "taskyard@localhost")
 """Author and committer of the commits Taskyard makes when git names no user."""
@@ -60,7 +60,7 @@ async def git(
     env: Mapping[str, str] | None = None,
     check: bool = True,
 ) -> GitResult:
-    """``git args…`` (in ``cwd``); raises :class:`WorkspaceFailure` on failure when ``check``."""
+    """``git args…`` (in ``cwd``); :class:`WorkspaceFailureError` on failure when ``check``."""
     full_env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS}
     full_env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})})
     try:
@@ -74,12 +74,12 @@ async def git(
             stderr=asyncio.subprocess.PIPE,
         )
     except FileNotFoundError:
-        raise WorkspaceFailure("git is not installed (or not on PATH)") from None
+        raise WorkspaceFailureError("git is not installed (or not on PATH)") from None
     out, err = await proc.communicate()
     result = GitResult(proc.returncode or 0, out, err.decode(errors="replace").strip())
     if check and result.code != 0:
         verb = next((a for a in args if not a.startswith("-") and "=" not in a), "")
-        raise WorkspaceFailure(f"git {verb} failed", result.err)
+        raise WorkspaceFailureError(f"git {verb} failed", result.err)
     return result
 
 

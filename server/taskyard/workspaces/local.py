@@ -26,7 +26,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from .base import LogSink, WorkFolder, WorkspaceData, WorkspaceFailure, WorkspaceSpec
+from taskyard.errors import WorkspaceFailureError
+from taskyard.lifecycle import Presence
+
+from .base import LogSink, WorkFolder, WorkspaceData, WorkspaceSpec
 from .bridge_client import BridgeClient, BridgeError
 from .git import start_repo
 
@@ -64,28 +67,31 @@ class LocalProvider:
         work, runtime = base / "work", base / "bridge"
         runtime.mkdir(parents=True, exist_ok=True)
         os.chmod(runtime, 0o700)
-        data: WorkspaceData = {
-            "provider": self.name,
-            "id": spec.task_id,
-            "status": "creating",
-            "path": str(work),
-            "runtime": str(runtime),
-        }
-        data.update(await self._prepare_folder(spec, work, log))
-        token_file = runtime / "token"
-        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(32))
-        if spec.setup_script.strip():
-            await self._run_setup(spec, work, log)
-        if "base_commit" not in data:
-            # After the setup script, which may have cloned a repository into the folder.
-            try:
-                data["base_commit"] = await start_repo(work)
-                log("startup", f"work folder starts at commit {data['base_commit'][:12]}")
-            except WorkspaceFailure as exc:  # no git here: the agent runs all the same
-                log("startup", f"no starting commit for the diff: {exc} {exc.detail}".strip())
-        return await self.start(data, spec, log)
+        data: WorkspaceData = {"id": spec.task_id, "path": str(work), "runtime": str(runtime)}
+        try:
+            data.update(await self._prepare_folder(spec, work, log))
+            token_file = runtime / "token"
+            fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(32))
+            if spec.setup_script.strip():
+                await self._run_setup(spec, work, log)
+            if "base_commit" not in data:
+                # After the setup script, which may have cloned a repository into the folder.
+                await self._record_base(data, work, log)
+            return await self.start(data, spec, log)
+        except (WorkspaceFailureError, asyncio.CancelledError):
+            # A task that never came up leaves nothing behind (a worktree, a bridge); its
+            # logs say why.
+            await asyncio.shield(self.delete(data))
+            raise
+
+    async def _record_base(self, data: WorkspaceData, work: Path, log: LogSink) -> None:
+        try:
+            data["base_commit"] = await start_repo(work)
+            log("startup", f"work folder starts at commit {data['base_commit'][:12]}")
+        except WorkspaceFailureError as exc:  # no git here: the agent runs all the same
+            log("startup", f"no starting commit for the diff: {exc} {exc.detail}".strip())
 
     async def start(self, data: WorkspaceData, spec: WorkspaceSpec, log: LogSink) -> WorkspaceData:
         runtime = Path(data["runtime"])
@@ -115,6 +121,8 @@ class LocalProvider:
         ]
         if spec.initial_prompt:
             args += ["--initial-prompt", spec.initial_prompt]
+        if spec.idle_timeout:
+            args += ["--idle-timeout", f"{spec.idle_timeout:g}"]
         args += ["--", *spec.argv]
         log("startup", f"starting the agent bridge ({spec.agent_type})")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TASKYARD_BRIDGE_")}
@@ -137,59 +145,57 @@ class LocalProvider:
             )
             await proc.wait()
         if proc.returncode != 0 or not pid_file.exists():
-            raise WorkspaceFailure("could not launch the agent bridge", _tail(runtime))
+            raise WorkspaceFailureError("could not launch the agent bridge", _tail(runtime))
         pid = int(pid_file.read_text())
         port = await self._wait_ready(pid, ready, runtime)
         log("startup", f"agent bridge listening on 127.0.0.1:{port} (pid {pid})")
         # A local agent's servers listen on this machine already: the preview is the port itself.
         preview = f"http://127.0.0.1:{spec.preview_port}" if spec.preview_port else None
         url = f"http://127.0.0.1:{port}"
-        return {**data, "status": "running", "pid": pid, "bridge_url": url, "preview_url": preview}
+        return {**data, "pid": pid, "bridge_url": url, "preview_url": preview}
 
     async def stop(self, data: WorkspaceData, grace: float) -> WorkspaceData:
         pid = data.get("pid") or _pid_file(data)
         if pid and _alive(pid):
-            client = self.client(data)
             try:
-                await client.shutdown()
+                await self.client(data).shutdown()
             except BridgeError:
                 _signal(pid, signal.SIGTERM)
-            finally:
-                await client.aclose()
             if not await _wait_exit(pid, grace):
                 _signal(pid, signal.SIGKILL)
                 await _wait_exit(pid, 2.0)
-        return {**data, "status": "stopped", "pid": None}
+        return {**data, "pid": None}
 
     async def delete(self, data: WorkspaceData, *, keep_work: bool = False) -> str | None:
+        base = self.root / str(data["id"])
+        # A create cut off by a crash recorded nothing but the id: the layout says the rest.
+        data = {"path": str(base / "work"), "runtime": str(base / "bridge"), **data}
         await self.stop(data, grace=5.0)
-        work = data.get("path")
-        base = self.root / str(data.get("id"))
-        if keep_work and work and Path(work).is_dir():
+        work = Path(data["path"])
+        if keep_work and work.is_dir():
             # The folder stays where it is (still a worktree of the user's repository, so
             # `git worktree list` shows it); only the bridge's runtime files go.
-            await asyncio.to_thread(shutil.rmtree, data.get("runtime") or base / "bridge", True)
+            await asyncio.to_thread(shutil.rmtree, data["runtime"], True)
             return str(work)
-        if data.get("worktree_of") and work:
-            await _git(data["worktree_of"], "worktree", "remove", "--force", work)
+        repo = data.get("worktree_of") or await _worktree_owner(work)
+        if repo:
+            with contextlib.suppress(WorkspaceFailureError):
+                await _git(repo, "worktree", "remove", "--force", str(work))
         if base.is_dir() and base.parent == self.root:
             await asyncio.to_thread(shutil.rmtree, base, True)
         return None
 
-    async def inspect(self, data: WorkspaceData) -> str:
+    async def inspect(self, data: WorkspaceData) -> Presence:
         if not Path(data.get("runtime", "/nonexistent")).is_dir():
-            return "missing"
+            return Presence.MISSING
         pid = data.get("pid")
         if not pid or not _alive(pid):
-            return "stopped"
-        client = self.client(data)
+            return Presence.STOPPED
         try:
-            await client.state()
-            return "running"
+            await self.client(data).state()
+            return Presence.RUNNING
         except BridgeError:
-            return "stopped"
-        finally:
-            await client.aclose()
+            return Presence.STOPPED
 
     def client(self, data: WorkspaceData) -> BridgeClient:
         token = (Path(data["runtime"]) / "token").read_text().strip()
@@ -200,9 +206,9 @@ class LocalProvider:
         """The folder itself: it is on this machine, running or not."""
         path = data.get("path")
         if not path:
-            raise WorkspaceFailure("the task's work folder is not made yet")
+            raise WorkspaceFailureError("the task's work folder is not made yet")
         if not Path(path).is_dir():
-            raise WorkspaceFailure(f"the task's work folder {path} is gone")
+            raise WorkspaceFailureError(f"the task's work folder {path} is gone")
         yield WorkFolder(Path(path), copy=False)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -241,7 +247,9 @@ class LocalProvider:
             log("startup", line)
         code = await proc.wait()
         if code != 0:
-            raise WorkspaceFailure(f"the setup script exited with code {code}", "\n".join(tail))
+            raise WorkspaceFailureError(
+                f"the setup script exited with code {code}", "\n".join(tail)
+            )
 
     async def _wait_ready(self, pid: int, ready: Path, runtime: Path) -> int:
         end = time.monotonic() + self._start_timeout
@@ -252,10 +260,23 @@ class LocalProvider:
             if not _alive(pid):
                 lines = _tail(runtime).splitlines()
                 last = lines[-1] if lines else "it exited"
-                raise WorkspaceFailure(f"the agent bridge failed to start: {last}", _tail(runtime))
+                raise WorkspaceFailureError(
+                    f"the agent bridge failed to start: {last}", _tail(runtime)
+                )
             await asyncio.sleep(0.05)
         _signal(pid, signal.SIGKILL)
-        raise WorkspaceFailure("the agent bridge did not start in time", _tail(runtime))
+        raise WorkspaceFailureError("the agent bridge did not start in time", _tail(runtime))
+
+
+async def _worktree_owner(work: Path) -> str | None:
+    """The repository a work folder is a worktree of (when its creation was cut off)."""
+    if not (work / ".git").is_file():
+        return None
+    try:
+        common = (await _git(str(work), "rev-parse", "--git-common-dir")).strip()
+    except WorkspaceFailureError:
+        return None
+    return str((work / common).resolve().parent)
 
 
 def _pid_file(data: WorkspaceData) -> int | None:
@@ -280,7 +301,7 @@ async def _git(repo: str, *args: str) -> str:
     )
     out, err = await proc.communicate()
     if proc.returncode != 0:
-        raise WorkspaceFailure(f"git {args[0]} failed", err.decode(errors="replace"))
+        raise WorkspaceFailureError(f"git {args[0]} failed", err.decode(errors="replace"))
     return out.decode()
 
 

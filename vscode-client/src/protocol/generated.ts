@@ -390,7 +390,10 @@ export type TaskStatus = "pending" | "initializing" | "active" | "paused" | "err
 export interface TasksCreateParams {
   /** Name of the template. */
   template: string;
-  /** Preset whose values apply under the given ones. */
+  /**
+   * Preset whose values apply under the given ones; absent: no preset. Clients select the
+   * template's `default` preset first, and send it, unless the user chooses none.
+   */
   preset?: string;
   /** Parameter values by name. */
   parameters?: Record<string, string>;
@@ -736,7 +739,10 @@ export type TemplatesListParams = Record<string, never>;
 export interface TemplatesValidateParams {
   /** Name of the template. */
   template: string;
-  /** Preset whose values apply under the given ones. */
+  /**
+   * Preset whose values apply under the given ones; absent: no preset. Clients select the
+   * template's `default` preset first, and send it, unless the user chooses none.
+   */
   preset?: string;
   /** Values the user entered, by parameter name. */
   parameters?: Record<string, string>;

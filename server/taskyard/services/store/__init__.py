@@ -20,13 +20,15 @@ import asyncio
 import inspect
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import watchfiles
+
+from taskyard.lifecycle import Phase
 
 from . import sql
 from .records import (
@@ -54,7 +56,14 @@ from .records import (
     task_row,
     task_update,
 )
-from .schema import InvalidCursor, NameConflict, StoreError, TaskNotFound, open_connection
+from .schema import (
+    InvalidCursor,
+    NameConflictError,
+    PhaseChanged,
+    StoreError,
+    TaskNotFoundError,
+    open_connection,
+)
 from .sql import SNAPSHOT_BUDGET, TRUNCATION_MARKER
 
 __all__ = [
@@ -69,11 +78,12 @@ __all__ = [
     "LogStream",
     "MessageRecord",
     "MessageRole",
-    "NameConflict",
+    "NameConflictError",
+    "PhaseChanged",
     "Snapshot",
     "StateRecord",
     "StoreError",
-    "TaskNotFound",
+    "TaskNotFoundError",
     "TaskRecord",
     "TaskStore",
 ]
@@ -153,19 +163,30 @@ class TaskStore:
     # --- tasks ---------------------------------------------------------------------------
 
     async def insert_task(self, record: TaskRecord) -> None:
-        """Add a task; raise :class:`NameConflict` if a live task has its name in any case."""
+        """Add a task; raise :class:`NameConflictError` if a live task has its name in any case."""
         row, now = task_row(record), self._now()
         await self._run(lambda c: sql.insert_task(c, row, now))
 
-    async def update_task(self, task_id: str, **fields: Any) -> TaskRecord:
+    async def update_task(
+        self, task_id: str, *, expect: Collection[Phase] | None = None, **fields: Any
+    ) -> TaskRecord:
         """Change some fields of a task, bump ``updated_at`` and return the task as stored.
 
         Every :class:`TaskRecord` field but ``id``, ``created_at`` and ``updated_at`` may be set.
-        Raises :class:`TaskNotFound`, or :class:`NameConflict` when a rename (or an undelete)
-        would clash with a live task.
+        With ``expect``, the change is made only while the task's phase is one of those, in the
+        same transaction (:class:`PhaseChanged` otherwise). Raises :class:`TaskNotFoundError`, or
+        :class:`NameConflictError` when a rename (or an undelete) would clash with a live task.
         """
         values, now = task_update(fields), self._now()
-        return await self._run(lambda c: task_from_row(sql.update_task(c, task_id, values, now)))
+        phases = None if expect is None else {p.value for p in expect}
+        return await self._run(
+            lambda c: task_from_row(sql.update_task(c, task_id, values, now, phases))
+        )
+
+    async def tasks_in_phases(self, phases: Collection[Phase]) -> list[TaskRecord]:
+        """Live tasks in any of these phases, oldest first (start-up reconciles these)."""
+        wanted = sorted(p.value for p in phases)
+        return await self._run(lambda c: [task_from_row(r) for r in sql.tasks_in_phases(c, wanted)])
 
     async def get_task(self, id_or_name: str) -> TaskRecord | None:
         """The task with this id (even if soft-deleted), else the live task with this name."""
@@ -207,10 +228,14 @@ class TaskStore:
         tasks = tasks[:limit]
         return tasks, total, encode_cursor(tasks[-1]) if more else None
 
-    async def delete_task(self, task_id: str) -> None:
-        """Remove a task and all its rows; raise :class:`TaskNotFound` if there is none."""
+    async def delete_task(self, task_id: str, *, expect: Collection[Phase] | None = None) -> None:
+        """Remove a task and all its rows; raise :class:`TaskNotFoundError` if there is none.
+
+        With ``expect``, only while its phase is one of those (:class:`PhaseChanged` otherwise).
+        """
         now = self._now()
-        await self._run(lambda c: sql.delete_task(c, task_id, now))
+        phases = None if expect is None else {p.value for p in expect}
+        await self._run(lambda c: sql.delete_task(c, task_id, now, phases))
 
     # --- messages, states, logs, snapshots -----------------------------------------------
 
@@ -348,4 +373,4 @@ class TaskStore:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, job)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"task database {self.path}: {exc}") from exc
+            raise StoreError(f"the task database failed ({self.path}): {exc}") from exc

@@ -18,6 +18,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, cast
 
 import attrs
+import cattrs
+
+from taskyard.lifecycle import AgentReport, TaskFailure, TaskStatus, WorkspaceRecord
 
 from . import sql
 from .schema import InvalidCursor
@@ -46,19 +49,19 @@ class TaskRecord:
     """Template parameter values (never secrets: those stay in the secret store)."""
     prompt: str = ""
     """The initial prompt for the agent."""
-    status: str
-    """The task's lifecycle status; the store does not interpret it."""
-    state: dict[str, Any] | None = None
-    """The agent's last state: ``state``, ``message``, ``uri``, ``timestamp``, ``source``."""
-    workspace: dict[str, Any] = attrs.Factory(dict)
-    """Provider data (provider, id, status, path, preview_url, bridge_url, pid, …), opaque here."""
+    status: TaskStatus
+    """The task's status as last derived (kept for listing and filtering)."""
+    state: AgentReport | None = None
+    """The agent's last reported state."""
+    workspace: WorkspaceRecord
+    """The workspace: its phase (also a column of its own), provider and provider data."""
     agent_type: str = ""
     """Which agent runs in the workspace."""
     created_at: datetime
     """Aware UTC; tasks list newest first by this."""
     updated_at: datetime
     """Aware UTC; :meth:`TaskStore.update_task` sets it from the store's clock."""
-    error: dict[str, Any] | None = None
+    error: TaskFailure | None = None
     """The failure that stopped the task, if any."""
     initial_prompt_sent: bool = False
     """Whether the agent has received ``prompt``."""
@@ -155,31 +158,56 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+_records = cattrs.Converter()
+_records.register_unstructure_hook(datetime, iso_time)
+_records.register_structure_hook(datetime, lambda v, _: _any_time(v))
+
+
+def _any_time(value: Any) -> datetime:
+    # States written before version 2 carry the bridge's RFC 3339 text (``…Z``, microseconds).
+    time = datetime.fromisoformat(str(value))
+    return time if time.tzinfo else time.replace(tzinfo=UTC)
+
+
 def _json_or_none(value: object) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else json.dumps(_records.unstructure(value))
+
+
+def _workspace_json(workspace: WorkspaceRecord) -> str:
+    # The phase has a column of its own; the JSON holds the rest.
+    fields = _records.unstructure(workspace)
+    del fields["phase"]
+    return json.dumps(fields)
 
 
 def task_row(record: TaskRecord) -> dict[str, Any]:
     """The ``tasks`` row for a record, every column encoded."""
-    row = {name: getattr(record, name) for name in sql.TASK_COLUMNS if name != "name_key"}
-    return _encode_task_values(row) | {"name_key": record.name.casefold()}
+    columns = set(sql.TASK_COLUMNS) - {"name_key", "phase"}
+    row = {name: getattr(record, name) for name in columns}
+    return _encode_task_values(row) | {
+        "name_key": record.name.casefold(),
+        "phase": record.workspace.phase.value,
+    }
 
 
 def task_update(fields: dict[str, Any]) -> dict[str, Any]:
     """Encode ``update_task`` keyword arguments as column values; refuse unknown fields."""
-    allowed = sql.UPDATABLE_COLUMNS - {"name_key"}
+    allowed = sql.UPDATABLE_COLUMNS - {"name_key", "phase"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}; allowed: {sorted(allowed)}")
     values = _encode_task_values(dict(fields))
     if "name" in fields:
         values["name_key"] = fields["name"].casefold()
+    if "workspace" in fields:
+        values["phase"] = fields["workspace"].phase.value
     return values
 
 
 _TASK_ENCODERS: dict[str, Callable[[Any], object]] = {
     "parameters": json.dumps,
-    "workspace": json.dumps,
+    "status": lambda status: TaskStatus(status).value,
+    "workspace": _workspace_json,
     "state": _json_or_none,
     "error": _json_or_none,
     "created_at": iso_time,
@@ -207,20 +235,22 @@ def task_from_row(row: sqlite3.Row) -> TaskRecord:
         preset=row["preset"],
         parameters=json.loads(row["parameters"]),
         prompt=row["prompt"],
-        status=row["status"],
-        state=_loads_or_none(row["state"]),
-        workspace=json.loads(row["workspace"]),
+        status=TaskStatus(row["status"]),
+        state=_structure_or_none(row["state"], AgentReport),
+        workspace=_records.structure(
+            {**json.loads(row["workspace"]), "phase": row["phase"]}, WorkspaceRecord
+        ),
         agent_type=row["agent_type"],
         created_at=parse_time(row["created_at"]),
         updated_at=parse_time(row["updated_at"]),
-        error=_loads_or_none(row["error"]),
+        error=_structure_or_none(row["error"], TaskFailure),
         initial_prompt_sent=bool(row["initial_prompt_sent"]),
         deleted=bool(row["deleted"]),
     )
 
 
-def _loads_or_none(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+def _structure_or_none(text: str | None, kind: type[T]) -> T | None:
+    return None if text is None else _records.structure(json.loads(text), kind)
 
 
 def maybe(decode: Callable[[sqlite3.Row], T], row: sqlite3.Row | None) -> T | None:

@@ -12,10 +12,13 @@ processes opening an old file at the same moment never apply a step twice.
 
 Exceptions::
 
-    StoreError            the store cannot do what was asked (bad file, newer schema, SQLite error)
-    ├── TaskNotFound      no task with that id (``task_id``)
-    ├── NameConflict      a live task already has that name, compared case-insensitively (``name``)
-    └── InvalidCursor     a ``list_tasks`` cursor this store did not hand out
+    StoreError           the store cannot do what was asked (bad file, newer schema, SQLite error)
+    └── PhaseChanged     a transition found the task in another phase than it expected
+    TaskNotFoundError    no task with that id (``task_id``)
+    NameConflictError    a live task already has that name, compared case-insensitively (``name``)
+    InvalidCursor        a ``list_tasks`` cursor this store did not hand out (invalidParameters)
+
+All are :class:`~taskyard.errors.TaskyardError`, so they reach the wire as they are.
 """
 
 from __future__ import annotations
@@ -25,12 +28,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from taskyard.errors import (
+    InvalidParametersError,
+    NameConflictError,
+    TaskNotFoundError,
+    TaskyardError,
+)
+
 __all__ = [
     "MIGRATIONS",
     "InvalidCursor",
-    "NameConflict",
+    "NameConflictError",
+    "PhaseChanged",
     "StoreError",
-    "TaskNotFound",
+    "TaskNotFoundError",
     "migrate",
     "open_connection",
     "read_transaction",
@@ -41,30 +52,24 @@ __all__ = [
 BUSY_TIMEOUT_MS = 5000
 
 
-class StoreError(Exception):
+class StoreError(TaskyardError):
     """The task store cannot do what was asked."""
 
-
-class TaskNotFound(StoreError):
-    """No task has the given id."""
-
-    def __init__(self, task_id: str) -> None:
-        super().__init__(f"no task {task_id!r}")
-        self.task_id = task_id
-        """The id that was looked up."""
+    kind = "workspaceFailure"
 
 
-class NameConflict(StoreError):
-    """A task that is not deleted already has this name (compared case-insensitively)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"a task named {name!r} already exists")
-        self.name = name
-        """The name that was asked for."""
-
-
-class InvalidCursor(StoreError):
+class InvalidCursor(InvalidParametersError):
     """A pagination cursor that this store did not hand out (or that was altered)."""
+
+
+class PhaseChanged(StoreError):
+    """A compare-and-set found the task in another phase than the caller expected."""
+
+    def __init__(self, task_id: str, phase: str) -> None:
+        super().__init__(f"task {task_id!r} is {phase} now")
+        self.task_id = task_id
+        self.phase = phase
+        """The phase the task is in."""
 
 
 # Task names are compared through ``name_key`` (``str.casefold()`` computed in Python) because
@@ -140,7 +145,37 @@ CREATE TABLE changes (
 CREATE INDEX changes_time ON changes (time);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Version 2: the lifecycle is typed. The workspace's phase leaves the JSON for a column of its
+# own (indexed: start-up reconciles only the tasks that are up or in a transient phase, and a
+# transition compares and sets it in one transaction); the JSON keeps the engine's fields
+# (provider, made, owner, keep_work) and the provider's own record under ``data``. Values no
+# release wrote are mapped to the nearest honest state: an unknown phase is ``failed``.
+_V2 = """
+ALTER TABLE tasks ADD COLUMN phase TEXT NOT NULL DEFAULT 'pending';
+UPDATE tasks SET phase = CASE json_extract(workspace, '$.status')
+    WHEN 'pending' THEN 'pending'
+    WHEN 'creating' THEN 'creating'
+    WHEN 'starting' THEN 'starting'
+    WHEN 'running' THEN 'running'
+    WHEN 'stopping' THEN 'stopping'
+    WHEN 'stopped' THEN 'stopped'
+    WHEN 'deleting' THEN 'deleting'
+    WHEN 'deleted' THEN 'deleting'
+    ELSE 'failed' END;
+UPDATE tasks SET workspace = json_object(
+    'provider', COALESCE(json_extract(workspace, '$.provider'), 'local'),
+    'made', json(CASE WHEN json_extract(workspace, '$.runtime') IS NULL
+                      THEN 'false' ELSE 'true' END),
+    'owner', json(json_extract(workspace, '$.owner')),
+    'keep_work', json('false'),
+    'data', json(json_remove(workspace, '$.status', '$.provider', '$.owner'))
+);
+UPDATE tasks SET status = 'unknown'
+    WHERE status NOT IN ('pending', 'initializing', 'active', 'paused', 'error', 'unknown');
+CREATE INDEX tasks_phase ON tasks (phase);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 """Schema scripts in order; never edit a released one, append a new one instead."""
 
 

@@ -4,20 +4,21 @@ Each function takes the store's one connection and values that :mod:`.store` has
 encoded: ISO 8601 text for times, JSON text for JSON columns. Rows come back as
 :class:`sqlite3.Row`. Every write runs in one transaction that also appends a row to the
 ``changes`` feed, so another process never sees a write without its change, or the reverse.
-Reads of unknown tasks return nothing; writes to unknown tasks raise :class:`TaskNotFound`.
+Reads of unknown tasks return nothing; writes to unknown tasks raise :class:`TaskNotFoundError`.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from .schema import (
-    NameConflict,
+    NameConflictError,
+    PhaseChanged,
     StoreError,
-    TaskNotFound,
+    TaskNotFoundError,
     read_transaction,
     write_transaction,
 )
@@ -32,6 +33,7 @@ TASK_COLUMNS = (
     "parameters",
     "prompt",
     "status",
+    "phase",
     "state",
     "workspace",
     "agent_type",
@@ -68,14 +70,24 @@ def insert_task(conn: sqlite3.Connection, row: Mapping[str, Any], now: str) -> N
 
 
 def update_task(
-    conn: sqlite3.Connection, task_id: str, values: Mapping[str, Any], now: str
+    conn: sqlite3.Connection,
+    task_id: str,
+    values: Mapping[str, Any],
+    now: str,
+    expect: Collection[str] | None = None,
 ) -> sqlite3.Row:
-    """Set some columns of a task and its ``updated_at``; return the new row."""
+    """Set some columns of a task and its ``updated_at``; return the new row.
+
+    With ``expect``, only while the task's phase is one of those (compare and set, under the
+    write lock, so two processes can never both move a task out of the same phase).
+    """
     unknown = set(values) - UPDATABLE_COLUMNS
     if unknown:
         raise ValueError(f"cannot update task columns {sorted(unknown)}")
     with write_transaction(conn):
         old = _require_task(conn, task_id)
+        if expect is not None and (old["deleted"] or old["phase"] not in expect):
+            raise PhaseChanged(task_id, "deleted" if old["deleted"] else old["phase"])
         merged = {**dict(old), **values}
         if not merged["deleted"]:
             _ensure_name_free(conn, merged["name"], merged["name_key"], task_id)
@@ -125,11 +137,29 @@ def list_tasks(
     return rows, int(total)
 
 
-def delete_task(conn: sqlite3.Connection, task_id: str, now: str) -> None:
-    """Remove a task and, through the foreign keys, every row that belongs to it."""
+def tasks_in_phases(conn: sqlite3.Connection, phases: Sequence[str]) -> list[sqlite3.Row]:
+    """Live tasks in any of these phases (by the phase index), oldest first."""
+    marks = ", ".join("?" * len(phases))
+    return conn.execute(
+        f"SELECT * FROM tasks WHERE phase IN ({marks}) AND deleted = 0 ORDER BY created_at, id",
+        tuple(phases),
+    ).fetchall()
+
+
+def delete_task(
+    conn: sqlite3.Connection, task_id: str, now: str, expect: Collection[str] | None = None
+) -> None:
+    """Remove a task and, through the foreign keys, every row that belongs to it.
+
+    With ``expect``, only while its phase is one of those (compare and set).
+    """
     with write_transaction(conn):
+        if expect is not None:
+            old = _require_task(conn, task_id)
+            if old["phase"] not in expect:
+                raise PhaseChanged(task_id, old["phase"])
         if conn.execute("DELETE FROM tasks WHERE id = ?", (task_id,)).rowcount == 0:
-            raise TaskNotFound(task_id)
+            raise TaskNotFoundError(task_id)
         _record_change(conn, task_id, "deleted", now)
 
 
@@ -161,7 +191,7 @@ def _task_row(conn: sqlite3.Connection, task_id: str) -> sqlite3.Row | None:
 def _require_task(conn: sqlite3.Connection, task_id: str) -> sqlite3.Row:
     row = _task_row(conn, task_id)
     if row is None:
-        raise TaskNotFound(task_id)
+        raise TaskNotFoundError(task_id)
     return row
 
 
@@ -170,7 +200,7 @@ def _ensure_name_free(conn: sqlite3.Connection, name: str, name_key: str, task_i
         "SELECT 1 FROM tasks WHERE name_key = ? AND deleted = 0 AND id != ?", (name_key, task_id)
     ).fetchone()
     if clash is not None:
-        raise NameConflict(name)
+        raise NameConflictError(name)
 
 
 # --- messages, states, logs, snapshots ---------------------------------------------------

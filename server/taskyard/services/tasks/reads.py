@@ -1,8 +1,7 @@
 """The task engine's reads: one task, a page of tasks, a conversation, an exported log.
 
-A mixin of :class:`~.tasks.TaskService` (split out to keep each file readable): nothing here
-changes a task. A running task's newest message updates may still sit in its monitor's
-coalescing buffer, so reads that return messages flush it first.
+Nothing here changes a task. A running task's newest message updates may still sit in its
+monitor's coalescing buffer, so reads that return messages flush it first.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from taskyard.errors import TaskNotFoundError
+from taskyard.lifecycle import TaskStatus
 from taskyard.protocol import (
     LogFormat,
     Task,
@@ -22,21 +22,22 @@ from taskyard.services.logexport import export
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import TaskRecord, TaskStore
 
-from .monitor import TaskMonitor
+from .monitor import Monitors
 from .views import message_view, task_view
 
 
 class TaskReads:
-    """Queries on tasks; the attributes are :class:`~.tasks.TaskService`'s."""
+    """Queries on tasks."""
 
-    store: TaskStore
-    secrets: SecretStore
-    monitors: dict[str, TaskMonitor]
+    def __init__(self, store: TaskStore, secrets: SecretStore, monitors: Monitors) -> None:
+        self.store = store
+        self._secrets = secrets
+        self._monitors = monitors
 
     async def resolve(self, ref: str) -> TaskRecord:
         record = await self.store.get_task(ref)
         if record is None or record.deleted:
-            raise TaskNotFoundError(f"no task with id or name {ref!r}", task=ref)
+            raise TaskNotFoundError(ref)
         return record
 
     async def get(self, ref: str) -> Task:
@@ -52,7 +53,7 @@ class TaskReads:
 
     async def messages(self, ref: str, after: int | None) -> TasksMessagesResult:
         record = await self.resolve(ref)
-        if record.status == "paused":
+        if record.status is TaskStatus.PAUSED:
             snap = await self.store.snapshot(record.id)
             if snap is not None:
                 msgs = [m for m in snap.messages if after is None or m.id > after]
@@ -75,7 +76,7 @@ class TaskReads:
             "name": record.name,
             "display_name": record.display_name,
             "template": record.template,
-            "status": record.status,
+            "status": record.status.value,
             "created_at": record.created_at,
             "prompt": record.prompt,
         }
@@ -85,13 +86,11 @@ class TaskReads:
             [(m.id, m.role, m.content, m.time) for m in messages],
             [(lg.time, lg.stream, lg.text) for lg in logs],
             fmt,
-            self.secrets.redactor,
+            self._secrets.redactor,
         )
         return TasksLogsResult(
             file_name=out.file_name, content=out.content, mime_type=out.mime_type
         )
 
     async def _flush(self, task_id: str) -> None:
-        monitor = self.monitors.get(task_id)
-        if monitor is not None:
-            await monitor.flush()
+        await self._monitors.flush(task_id)

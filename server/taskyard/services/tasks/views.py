@@ -1,21 +1,16 @@
-"""Stored records as wire types: what the editor and the CLI see of a task."""
+"""Stored records as wire types: what the editor and the CLI see of a task.
+
+The status and the allowed actions come from the lifecycle table, never from rules of their own.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from taskyard.protocol import (
-    LogLine,
-    Task,
-    TaskError,
-    TaskMessage,
-    TaskState,
-    WorkspaceInfo,
-)
-from taskyard.services.store import LogRecord, MessageRecord, TaskRecord
-
-from .status import allowed_actions
+from taskyard.lifecycle import Facts, allowed_actions
+from taskyard.protocol import Task, TaskActions, TaskError, TaskMessage, TaskState, WorkspaceInfo
+from taskyard.services.store import MessageRecord, TaskRecord
 
 
 def parse_time(text: Any) -> datetime:
@@ -28,22 +23,26 @@ def parse_time(text: Any) -> datetime:
         return datetime.now(UTC)
 
 
+def facts_of(record: TaskRecord) -> Facts:
+    """What the table's guards look at in a record."""
+    return Facts(status=record.status, agent=record.state, made=record.workspace.made)
+
+
 def task_view(record: TaskRecord) -> Task:
+    agent, ws = record.state, record.workspace
     state = None
-    if record.state:
+    if agent is not None:
         state = TaskState(
-            state=record.state["state"],
-            message=record.state.get("message", ""),
-            uri=record.state.get("uri"),
-            timestamp=parse_time(record.state.get("timestamp")),
-            source=record.state.get("source", "screen"),
+            state=agent.state.value,
+            message=agent.message,
+            uri=agent.uri,
+            timestamp=agent.timestamp,
+            source=agent.source.value,
         )
-    ws = record.workspace
-    error = (
-        TaskError(kind=record.error["kind"], message=record.error["message"])
-        if record.error
-        else None
-    )
+    error = None
+    if record.error is not None:
+        error = TaskError(kind=record.error.kind, message=record.error.message)  # type: ignore[arg-type]
+    actions = allowed_actions(ws.phase, facts_of(record))
     return Task(
         id=record.id,
         name=record.name,
@@ -52,26 +51,22 @@ def task_view(record: TaskRecord) -> Task:
         preset=record.preset,
         parameters=dict(record.parameters),
         prompt=record.prompt,
-        status=record.status,  # type: ignore[arg-type]
+        status=record.status.value,
         state=state,
         workspace=WorkspaceInfo(
-            provider=ws.get("provider", "local"),
-            id=ws.get("id"),
-            status=ws.get("status", "pending"),
-            path=ws.get("path"),
-            preview_url=ws.get("preview_url"),
+            provider=ws.provider.value,
+            id=ws.provider_id if ws.made else None,
+            status=ws.phase.value,
+            path=ws.path,
+            preview_url=ws.preview_url,
         ),
         agent_type=record.agent_type,
         created_at=record.created_at,
         updated_at=record.updated_at,
-        actions=allowed_actions(record.status, state.state if state else None),
+        actions=TaskActions(**{action.value: allowed for action, allowed in actions.items()}),
         error=error,
     )
 
 
 def message_view(record: MessageRecord) -> TaskMessage:
     return TaskMessage(id=record.id, role=record.role, content=record.content, time=record.time)
-
-
-def log_view(record: LogRecord) -> LogLine:
-    return LogLine(time=record.time, stream=record.stream, text=record.text)

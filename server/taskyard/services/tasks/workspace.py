@@ -1,13 +1,10 @@
-"""The bridge between a task's template and its workspace: what to start, and what it became.
+"""What a task's template asks of its workspace: the :class:`WorkspaceSpec` a provider starts.
 
-Pure helpers for :mod:`.tasks`: the :class:`WorkspaceSpec` a template renders to (secrets
-resolved here, at start, and never stored), and how a workspace record is corrected after the
-sidecar finds it in a different state than recorded.
+The template is rendered with the task's parameter values and its secrets are resolved here,
+at each start, and never stored (they are registered with the redactor instead).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import attrs
 
@@ -16,15 +13,18 @@ from taskyard.services.store import TaskRecord
 from taskyard.services.templates import TemplateCatalog
 from taskyard.workspaces.base import WorkspaceSpec
 
-from .status import derive_status
-
 
 async def workspace_spec(
-    catalog: TemplateCatalog, secrets: SecretStore, record: TaskRecord, source_repo: str | None
+    catalog: TemplateCatalog,
+    secrets: SecretStore,
+    record: TaskRecord,
+    source_repo: str | None,
+    idle_minute: float = 60.0,
 ) -> WorkspaceSpec:
     """The template rendered with the task's parameter values, its secrets resolved."""
     spec = catalog.spec(record.template).render(record.parameters)
     tpl = spec.template
+    idle = tpl.workspace.idle_timeout_minutes
     env = await secrets.resolve_env(spec.env_spec())
     for value in env.values():
         secrets.redactor.add(value)
@@ -42,23 +42,5 @@ async def workspace_spec(
         workdir=tpl.workspace.workdir,
         resources={k: v for k, v in attrs.asdict(tpl.workspace.resources).items() if v is not None},
         preview_port=tpl.workspace.preview_port,
+        idle_timeout=(None if idle is None else idle * idle_minute),
     )
-
-
-def reconciled(workspace: dict[str, Any], reality: str) -> tuple[dict[str, Any], str, Any]:
-    """(workspace, status, error) for a workspace recorded as up that is not, in fact, running.
-
-    A stopped bridge left its state file: the task is honestly paused and can be resumed. A
-    vanished folder or a start-up cut short is an error the user can retry by resuming.
-    """
-    ws = {**workspace, "status": "stopped" if reality == "stopped" else "failed", "pid": None}
-    error = None
-    if reality != "stopped":
-        error = {"kind": "workspaceFailure", "message": "the workspace disappeared"}
-    if workspace.get("status") in ("creating", "starting"):
-        ws["status"] = "failed"
-        error = {
-            "kind": "workspaceFailure",
-            "message": "start-up was interrupted (the sidecar stopped); resume to retry",
-        }
-    return ws, derive_status(ws["status"], "lost", None), error

@@ -77,10 +77,9 @@ from taskyard.protocol import Template, TemplateDiagnostic, TemplateSource
 from .loader import AGENT_TYPES, TemplateSpec, load_file
 from .params import (
     FORM_TYPES,
-    PresetNotFound,
+    PresetNotFoundError,
     RenderError,
-    TemplateError,
-    TemplateNotFound,
+    TemplateNotFoundError,
     ValidationResult,
     render,
     validate_values,
@@ -91,12 +90,11 @@ __all__ = [
     "BUILTIN_FOLDER",
     "FORM_TYPES",
     "ChangeCallback",
-    "PresetNotFound",
+    "PresetNotFoundError",
     "RenderError",
     "TemplateCatalog",
-    "TemplateError",
     "TemplateFolder",
-    "TemplateNotFound",
+    "TemplateNotFoundError",
     "TemplateSpec",
     "ValidationResult",
     "default_folders",
@@ -189,15 +187,15 @@ class TemplateCatalog:
         return protocol.TemplateCatalog(templates=self.templates, diagnostics=self.diagnostics)
 
     def get(self, name: str) -> Template:
-        """The named template; :class:`TemplateNotFound` otherwise."""
+        """The named template; :class:`TemplateNotFoundError` otherwise."""
         return self.spec(name).template
 
     def spec(self, name: str) -> TemplateSpec:
-        """The named template with its launch facts; :class:`TemplateNotFound` otherwise."""
+        """The named template with its launch facts; :class:`TemplateNotFoundError` otherwise."""
         try:
             return self._specs[name]
         except KeyError:
-            raise TemplateNotFound(name) from None
+            raise TemplateNotFoundError(name) from None
 
     def validate(
         self,
@@ -208,7 +206,7 @@ class TemplateCatalog:
     ) -> ValidationResult:
         """Resolve and check parameter values (see :func:`.template_params.validate_values`).
 
-        Raises :class:`TemplateNotFound` and :class:`PresetNotFound`; rejected values come
+        Raises :class:`TemplateNotFoundError` and :class:`PresetNotFoundError`; rejected values come
         back in the result.
         """
         return validate_values(self.get(template_name), preset, values or {}, previous)

@@ -17,10 +17,10 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from typing import ClassVar, Final, NamedTuple
+from typing import Final, NamedTuple
 
+from taskyard.errors import PresetNotFoundError, TemplateNotFoundError
 from taskyard.protocol import (
-    ErrorKind,
     ParameterError,
     ParameterFormType,
     ParameterType,
@@ -36,10 +36,9 @@ __all__ = [
     "MAX_OPTIONS",
     "FormRule",
     "KeyPath",
-    "PresetNotFound",
+    "PresetNotFoundError",
     "RenderError",
-    "TemplateError",
-    "TemplateNotFound",
+    "TemplateNotFoundError",
     "ValidationResult",
     "check_definition",
     "check_value",
@@ -84,36 +83,6 @@ FORM_TYPES: Final[Mapping[ParameterFormType, FormRule]] = {
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 # Captures anything up to the closing braces, so a malformed name is reported, not kept.
 _REFERENCE = re.compile(r"\{\{\s*parameters\.([^\s}]*)\s*\}\}")
-
-
-class TemplateError(Exception):
-    """Root of the template errors that answer a request; ``kind`` is the wire's error kind."""
-
-    kind: ClassVar[ErrorKind]
-
-
-class TemplateNotFound(TemplateError):
-    """No loaded template has this name."""
-
-    kind = "templateNotFound"
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        """The name that was asked for."""
-        super().__init__(f"No template named '{name}'")
-
-
-class PresetNotFound(TemplateError):
-    """The template has no preset of this name."""
-
-    kind = "presetNotFound"
-
-    def __init__(self, template: str, preset: str) -> None:
-        self.template = template
-        """Name of the template."""
-        self.preset = preset
-        """The preset that was asked for."""
-        super().__init__(f"Template '{template}' has no preset named '{preset}'")
 
 
 class RenderError(ValueError):
@@ -191,12 +160,17 @@ def check_value(param: TemplateParameter, value: str, previous: str | None = Non
 
 
 def find_preset(template: Template, preset: str | None) -> Preset | None:
-    """The named preset, or the default one when ``preset`` is None (None if there is none)."""
+    """The named preset, or None when none is named.
+
+    A template's ``default`` preset is what clients select first (the form, the CLI without
+    ``--no-preset``); the sidecar applies only the preset it is given, so that the preset a task
+    records is always the one whose values it got.
+    """
     if preset is None:
-        return next((p for p in template.presets if p.default), None)
+        return None
     found = next((p for p in template.presets if p.name == preset), None)
     if found is None:
-        raise PresetNotFound(template.name, preset)
+        raise PresetNotFoundError(template.name, preset)
     return found
 
 
@@ -209,7 +183,7 @@ def validate_values(
     """Resolve and check a template's parameter values; every problem is reported at once.
 
     Values come from the defaults, then the preset (see :func:`find_preset`, which raises
-    :class:`PresetNotFound`), then ``values``. ``resolved`` holds every known parameter that
+    :class:`PresetNotFoundError`), then ``values``. ``resolved`` holds every known parameter that
     has a value, in form order, whether or not the value passed.
     """
     chosen = find_preset(template, preset)

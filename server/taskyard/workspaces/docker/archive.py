@@ -25,7 +25,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from taskyard.workspaces.base import WorkFolder, WorkspaceFailure
+from taskyard.errors import WorkspaceFailureError
+from taskyard.workspaces.base import WorkFolder
 
 from .container import DEFAULT_IMAGE, labels, volume_names
 from .engine import DockerEngine, find_container, find_volumes
@@ -62,7 +63,7 @@ def _save_archive(client: Any, task_id: str, folder: str, target: Path) -> None:
     # container that never starts (labelled as the task's, so an orphan sweep finds a leftover).
     volume = volume_names(task_id)["work"]
     if not any(v.name == volume for v in find_volumes(client, task_id)):
-        raise WorkspaceFailure("the task's work folder is gone (no container, no work volume)")
+        raise WorkspaceFailureError("the task's work folder is gone (no container, no work volume)")
     reader = client.containers.create(
         DEFAULT_IMAGE,
         ["true"],
@@ -96,9 +97,11 @@ def _extract(archive: Path, root: Path) -> str:
                 top = top or PurePosixPath(checked.name).parts[0]
                 tar.extract(checked, root, filter="fully_trusted")  # checked above
     except (tarfile.TarError, OSError) as exc:
-        raise WorkspaceFailure("could not unpack the container's work folder", str(exc)) from None
+        raise WorkspaceFailureError(
+            "could not unpack the container's work folder", str(exc)
+        ) from None
     if not top or not (root / top).is_dir():
-        raise WorkspaceFailure("the container's work folder came back empty")
+        raise WorkspaceFailureError("the container's work folder came back empty")
     return top
 
 
@@ -106,7 +109,9 @@ def _checked(member: tarfile.TarInfo, root: Path) -> tarfile.TarInfo | None:
     """The member if it is safe to extract under ``root``, None to skip it (or raise)."""
     parts = PurePosixPath(member.name).parts
     if member.name.startswith("/") or ".." in parts or not parts:
-        raise WorkspaceFailure(f"the container's archive holds an unsafe path: {member.name!r}")
+        raise WorkspaceFailureError(
+            f"the container's archive holds an unsafe path: {member.name!r}"
+        )
     if not (member.isfile() or member.isdir() or member.issym()):
         return None  # devices, fifos and hard links carry no code
     # Nothing may be written through a link extracted earlier that leads out of the folder
@@ -114,11 +119,13 @@ def _checked(member: tarfile.TarInfo, root: Path) -> tarfile.TarInfo | None:
     target = root.joinpath(*parts)
     real = os.path.realpath(target.parent if member.issym() else target)
     if not (real == str(root) or real.startswith(str(root) + os.sep)):
-        raise WorkspaceFailure(f"the container's archive writes outside the folder: {member.name}")
+        raise WorkspaceFailureError(
+            f"the container's archive writes outside the folder: {member.name}"
+        )
     if member.issym() and ".git" in parts[1:-1]:
         return None  # links inside the git folder could lead host git anywhere
     if member.issym() and parts[1:] == (".git",):
-        raise WorkspaceFailure("the work folder's .git is a link; refusing to read it")
+        raise WorkspaceFailureError("the work folder's .git is a link; refusing to read it")
     # Keep the executable bits (git records them), drop set-id bits, stay readable for us; ours,
     # not the agent's (git refuses a repository another user owns).
     private = 0o700 if member.isdir() else 0o600

@@ -173,6 +173,8 @@ def bridge_args(spec: WorkspaceSpec, network: str, engine_host: str = "") -> lis
     ]
     if spec.initial_prompt:
         args += ["--initial-prompt", spec.initial_prompt]
+    if spec.idle_timeout:
+        args += ["--idle-timeout", f"{spec.idle_timeout:g}"]
     return [*args, "--", *spec.argv]
 
 

@@ -4,7 +4,7 @@ failure translated in one place.
 The docker SDK is synchronous, so each interaction is a plain function of the client run on a
 worker thread (:meth:`DockerEngine.call`); several SDK calls that belong together go in one
 function, which keeps thread hops (and latency) low. Whatever the SDK raises becomes a
-:class:`~taskyard.workspaces.base.WorkspaceFailure` in :func:`translate`, with a message that
+:class:`~taskyard.workspaces.base.WorkspaceFailureError` in :func:`translate`, with a message that
 says what Taskyard was doing and what the engine answered.
 
 The client comes from ``docker.from_env()``: ``DOCKER_HOST`` (unix, tcp, ssh),
@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import docker.errors
 
 import docker
-from taskyard.workspaces.base import WorkspaceFailure
+from taskyard.errors import WorkspaceFailureError
 
 T = TypeVar("T")
 
@@ -54,34 +54,36 @@ def engine_address() -> str:
     return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
-def translate(exc: BaseException, doing: str) -> WorkspaceFailure:
-    """The one place docker and transport errors become :class:`WorkspaceFailure`.
+def translate(exc: BaseException, doing: str) -> WorkspaceFailureError:
+    """The one place docker and transport errors become :class:`WorkspaceFailureError`.
 
     ``doing`` completes "while …" in the message (``"starting the container"``).
     """
     detail = str(exc)
     if isinstance(exc, docker.errors.ImageNotFound):
-        return WorkspaceFailure(f"{doing}: image not found ({_explanation(exc)})", detail)
+        return WorkspaceFailureError(f"{doing}: image not found ({_explanation(exc)})", detail)
     if isinstance(exc, docker.errors.NotFound):
-        return WorkspaceFailure(f"{doing}: {_explanation(exc)}", detail)
+        return WorkspaceFailureError(f"{doing}: {_explanation(exc)}", detail)
     if isinstance(exc, docker.errors.APIError):
         if exc.response is not None and exc.response.status_code == 409:
-            return WorkspaceFailure(f"{doing}: conflict: {_explanation(exc)}", detail)
-        return WorkspaceFailure(f"{doing}: the Docker engine refused: {_explanation(exc)}", detail)
+            return WorkspaceFailureError(f"{doing}: conflict: {_explanation(exc)}", detail)
+        return WorkspaceFailureError(
+            f"{doing}: the Docker engine refused: {_explanation(exc)}", detail
+        )
     # Without an engine, docker-py fails while fetching the API version (a DockerException);
     # an engine that goes away later surfaces as a requests error, which is an OSError.
     if isinstance(exc, docker.errors.DockerException | OSError):
         text = detail.lower()
         if "timed out" in text or "timeout" in text:
-            return WorkspaceFailure(
+            return WorkspaceFailureError(
                 f"{doing}: the Docker engine at {engine_address()} did not answer in time", detail
             )
-        return WorkspaceFailure(
+        return WorkspaceFailureError(
             f"the Docker engine does not answer at {engine_address()} ({doing}); start it "
             "(tools/docker-setup.sh does) or point DOCKER_HOST at a running one",
             detail,
         )
-    return WorkspaceFailure(f"{doing}: {type(exc).__name__}: {exc}", detail)
+    return WorkspaceFailureError(f"{doing}: {type(exc).__name__}: {exc}", detail)
 
 
 def _explanation(exc: docker.errors.APIError) -> str:
@@ -101,7 +103,7 @@ class DockerEngine:
         self._lock = asyncio.Lock()
 
     async def client(self) -> Any:
-        """The ``docker.DockerClient``; raises :class:`WorkspaceFailure` without an engine."""
+        """The ``docker.DockerClient``; raises :class:`WorkspaceFailureError` without an engine."""
         if self._client is None:
             async with self._lock:
                 if self._client is None:
@@ -135,7 +137,7 @@ class DockerEngine:
         try:
             ping = self.call("pinging the engine", lambda c: c.ping())
             return bool(await asyncio.wait_for(ping, within))
-        except (WorkspaceFailure, TimeoutError):
+        except (WorkspaceFailureError, TimeoutError):
             return False
 
     async def version(self, within: float = 3.0) -> str | None:
@@ -143,7 +145,7 @@ class DockerEngine:
         try:
             probe = self.call("asking the engine its version", lambda c: c.version())
             answer = await asyncio.wait_for(probe, within)
-        except (WorkspaceFailure, TimeoutError):
+        except (WorkspaceFailureError, TimeoutError):
             return None
         return str(answer.get("Version") or "unknown")
 

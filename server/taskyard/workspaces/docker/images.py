@@ -20,7 +20,8 @@ from typing import Any
 import docker.errors
 import docker.utils
 
-from taskyard.workspaces.base import LogSink, WorkspaceFailure, WorkspaceSpec
+from taskyard.errors import WorkspaceFailureError
+from taskyard.workspaces.base import LogSink, WorkspaceSpec
 
 from .container import DEFAULT_IMAGE
 from .engine import LABEL_MANAGED, DockerEngine
@@ -67,10 +68,10 @@ async def _pull(engine: DockerEngine, name: str, log: LogSink) -> None:
 
     try:
         await _stream(engine, f"pulling the image {name}", pull, on_item, log)
-    except WorkspaceFailure as exc:
+    except WorkspaceFailureError as exc:
         hint = " (tools/docker-setup.sh builds it)" if name == DEFAULT_IMAGE else ""
         reason = str(exc).split(": ", 1)[-1]
-        raise WorkspaceFailure(
+        raise WorkspaceFailureError(
             f"the image {name} is not available{hint}: it is not on this engine and pulling "
             f"it failed: {reason}",
             exc.detail,
@@ -92,7 +93,7 @@ def context_hash(folder: Path) -> str:
 async def build_dockerfile(engine: DockerEngine, dockerfile: Path, log: LogSink) -> str:
     """Build (or reuse) the image of a template's Dockerfile; returns its tag."""
     if not dockerfile.is_file():
-        raise WorkspaceFailure(f"the template's Dockerfile {dockerfile} does not exist")
+        raise WorkspaceFailureError(f"the template's Dockerfile {dockerfile} does not exist")
     context = dockerfile.parent
     tag = f"{BUILT_REPOSITORY}:{await asyncio.to_thread(context_hash, context)}"
     if await engine.call(f"looking up the image {tag}", lambda c: _present(c, tag)):
@@ -121,7 +122,7 @@ async def build_dockerfile(engine: DockerEngine, dockerfile: Path, log: LogSink)
 
     lines = await _stream(engine, f"building {dockerfile}", build, on_item, log)
     if failure:
-        raise WorkspaceFailure(
+        raise WorkspaceFailureError(
             f"the Dockerfile {dockerfile} failed to build: {failure[-1]}", "\n".join(lines[-20:])
         )
     log("build", f"built {tag}")

@@ -23,7 +23,7 @@ The container's anatomy (image, user, volumes, files, ports, labels, limits) is 
     deleted    container, volumes and the host folder removed
 
 Nothing blocks the event loop (every SDK call runs in :meth:`DockerEngine.call`) and every
-engine error arrives as a :class:`WorkspaceFailure` that says what was being done.
+engine error arrives as a :class:`WorkspaceFailureError` that says what was being done.
 """
 
 from __future__ import annotations
@@ -43,11 +43,12 @@ from typing import Any
 import attrs
 
 from taskyard.bridge.zipapp import ensure_zipapp
+from taskyard.errors import WorkspaceFailureError
+from taskyard.lifecycle import Presence
 from taskyard.workspaces.base import (
     LogSink,
     WorkFolder,
     WorkspaceData,
-    WorkspaceFailure,
     WorkspaceSpec,
 )
 from taskyard.workspaces.bridge_client import BridgeClient
@@ -118,9 +119,7 @@ class DockerProvider:
         os.chmod(runtime, 0o700)
         _token(runtime)
         data: WorkspaceData = {
-            "provider": self.name,
             "id": spec.task_id,
-            "status": "creating",
             "container": container_name(spec.task_id),
             "volumes": volume_names(spec.task_id),
             "path": f"{container_name(spec.task_id)}:{workdir(spec)}",
@@ -130,9 +129,9 @@ class DockerProvider:
         try:
             data.update(await self._ensure_container(spec, log))
             return await self._start(data, spec, log)
-        except (WorkspaceFailure, asyncio.CancelledError):
+        except (WorkspaceFailureError, asyncio.CancelledError):
             # A task that never came up leaves nothing behind; its logs say why.
-            with contextlib.suppress(WorkspaceFailure):
+            with contextlib.suppress(WorkspaceFailureError):
                 await self._remove(spec.task_id)
             await asyncio.to_thread(shutil.rmtree, runtime, True)
             raise
@@ -141,18 +140,18 @@ class DockerProvider:
         runtime = Path(data.get("runtime") or self.root / spec.task_id)
         runtime.mkdir(parents=True, exist_ok=True)
         _token(runtime)
-        data = {**data, "runtime": str(runtime), "status": "starting"}
+        data = {**data, "runtime": str(runtime)}
         data.update(await self._ensure_container(spec, log))
         try:
             return await self._start(data, spec, log)
-        except (WorkspaceFailure, asyncio.CancelledError):
-            with contextlib.suppress(WorkspaceFailure):
+        except (WorkspaceFailureError, asyncio.CancelledError):
+            with contextlib.suppress(WorkspaceFailureError):
                 await self._halt(spec.task_id, grace=2.0)
             raise
 
     async def stop(self, data: WorkspaceData, grace: float) -> WorkspaceData:
         await self._halt(str(data["id"]), grace)
-        return {**data, "status": "stopped", "bridge_url": None, "preview_url": None}
+        return {**data, "bridge_url": None, "preview_url": None}
 
     async def delete(self, data: WorkspaceData, *, keep_work: bool = False) -> str | None:
         kept = await self._keep_work(data) if keep_work else None
@@ -174,22 +173,23 @@ class DockerProvider:
             await asyncio.to_thread(shutil.move, str(work.path), str(kept))
             return str(kept)
 
-    async def inspect(self, data: WorkspaceData) -> str:
+    async def inspect(self, data: WorkspaceData) -> Presence:
         task_id = str(data["id"])
 
-        def look(client: Any) -> str:
+        def look(client: Any) -> Presence:
             container = find_container(client, task_id)
             if container is not None:
-                return "running" if container.status == "running" else "stopped"
+                running = container.status == "running"
+                return Presence.RUNNING if running else Presence.STOPPED
             # Without its container a task still resumes from its volumes.
-            return "stopped" if find_volumes(client, task_id) else "missing"
+            return Presence.STOPPED if find_volumes(client, task_id) else Presence.MISSING
 
         try:
             return await self.engine.call("inspecting the workspace", look)
-        except WorkspaceFailure as exc:
+        except WorkspaceFailureError as exc:
             # No engine: its containers are not running, and honestly paused is what is known.
             log.warning("task %s: %s", task_id, str(exc))
-            return "stopped"
+            return Presence.STOPPED
 
     def client(self, data: WorkspaceData) -> BridgeClient:
         token = (Path(data["runtime"]) / "token").read_text().strip()
@@ -203,7 +203,7 @@ class DockerProvider:
             return
         folder = str(data.get("path") or "").partition(":")[2]
         if not folder:
-            raise WorkspaceFailure("the task's container is not made yet")
+            raise WorkspaceFailureError("the task's container is not made yet")
         async with copied_work(self.engine, str(data["id"]), folder) as work:
             yield work
 
@@ -271,7 +271,7 @@ class DockerProvider:
         finally:
             await follower.close()
         log("startup", f"agent bridge ready at {urls['bridge_url']} ({_ms(started)} ms)")
-        return {**data, **urls, "status": "running"}
+        return {**data, **urls}
 
     async def _wait_serving(
         self, container: Any, follower: OutputFollower, log: LogSink, image: str
@@ -286,7 +286,7 @@ class DockerProvider:
                 line = await asyncio.wait_for(follower.lines.get(), max(remaining, 0.01))
             except TimeoutError:
                 await self.engine.call("stopping the container", lambda _: container.kill())
-                raise WorkspaceFailure(
+                raise WorkspaceFailureError(
                     f"the agent bridge did not start within {self.options.ready_timeout:g} s",
                     "\n".join(lines[-20:]),
                 ) from None
@@ -304,8 +304,8 @@ class DockerProvider:
         # The output ended: the container exited (or the stream broke, then it is still up).
         code = await self.engine.call("waiting for the container", lambda _: _exit_code(container))
         if code is None:
-            raise WorkspaceFailure("lost the container's output before the bridge served")
-        raise WorkspaceFailure(explain_exit(code, lines, image), "\n".join(lines[-20:]))
+            raise WorkspaceFailureError("lost the container's output before the bridge served")
+        raise WorkspaceFailureError(explain_exit(code, lines, image), "\n".join(lines[-20:]))
 
     async def _halt(self, task_id: str, grace: float) -> None:
         def halt(client: Any) -> None:
@@ -365,7 +365,7 @@ def _token(runtime: Path) -> None:
 def _put_files(client: Any, task_id: str, files: bytes) -> Any:
     container = find_container(client, task_id)
     if container is None:
-        raise WorkspaceFailure("the task's container vanished while it was being started")
+        raise WorkspaceFailureError("the task's container vanished while it was being started")
     container.put_archive("/", files)
     return container
 
@@ -395,7 +395,7 @@ def _published(container: Any, spec: WorkspaceSpec, port: int, host: str) -> dic
     def host_port(inner: int) -> int:
         bindings = ports.get(f"{inner}/tcp") or []
         if not bindings:
-            raise WorkspaceFailure(f"the engine published no host port for {inner}/tcp")
+            raise WorkspaceFailureError(f"the engine published no host port for {inner}/tcp")
         return int(bindings[0]["HostPort"])
 
     preview = spec.preview_port

@@ -20,7 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from taskyard.workspaces.base import LogSink, WorkspaceFailure, WorkspaceSpec
+from taskyard.errors import WorkspaceFailureError
+from taskyard.workspaces.base import LogSink, WorkspaceSpec
 from taskyard.workspaces.git import git, start_repo
 
 from .container import workdir
@@ -49,7 +50,7 @@ async def seed_work(
             clone.mkdir()
             try:
                 head = await start_repo(clone)
-            except WorkspaceFailure as exc:  # no git here: the agent runs all the same
+            except WorkspaceFailureError as exc:  # no git here: the agent runs all the same
                 log("startup", f"empty work folder {workdir(spec)} (no starting commit: {exc})")
                 return {}
             repo = None
@@ -89,5 +90,5 @@ async def _git(cwd: str | None, *args: str) -> str:
     )
     out, err = await proc.communicate()
     if proc.returncode != 0:
-        raise WorkspaceFailure(f"git {args[0]} failed", err.decode(errors="replace"))
+        raise WorkspaceFailureError(f"git {args[0]} failed", err.decode(errors="replace"))
     return out.decode()
