@@ -3,7 +3,7 @@
 // Chromium. Each `start()` gets its own temp folder (user data, extensions, workspace, Taskyard
 // data, browser profile), so nothing lands in $HOME or in the system temp folder.
 //
-// Env: VSIX            the packaged extension (default ../dist/taskyard.vsix)
+// Env: VSIX            the packaged extension (default ../dist/taskyard-<version>.vsix, `npm run package`)
 //      SIDECAR_PYTHON  interpreter with the taskyard package (default ../../.venv/bin/python)
 //      SHOTS_DIR       where PNGs and logs go (default ./shots)
 //      CODE_SERVER_BIN another code-server (default ./node_modules/.bin/code-server)
@@ -18,7 +18,8 @@ const { chromium } = require('playwright-core');
 
 const HERE = __dirname;
 const CODE_SERVER = process.env.CODE_SERVER_BIN || path.join(HERE, 'node_modules', '.bin', 'code-server');
-const VSIX = path.resolve(process.env.VSIX || path.join(HERE, '..', 'dist', 'taskyard.vsix'));
+const { version } = require('../package.json');
+const VSIX = path.resolve(process.env.VSIX || path.join(HERE, '..', 'dist', `taskyard-${version}.vsix`));
 const SIDECAR_PYTHON = path.resolve(process.env.SIDECAR_PYTHON || path.join(HERE, '..', '..', '.venv', 'bin', 'python'));
 const SHOTS = path.resolve(process.env.SHOTS_DIR || path.join(HERE, 'shots'));
 const EXT_ID = 'taskyard.taskyard';
@@ -57,7 +58,7 @@ function killLeftovers(tmp) {
 async function start(name, settings = {}) {
   for (const [what, file, fix] of [
     ['code-server', CODE_SERVER, 'run tools/vscode-e2e-setup.sh'],
-    ['the packaged extension', VSIX, 'run `npm run build && npm run package` in vscode-client'],
+    ['the packaged extension', VSIX, 'run `npm run package` in vscode-client'],
     ['the sidecar\'s Python', SIDECAR_PYTHON, 'run tools/bootstrap or set SIDECAR_PYTHON'],
   ]) {
     if (!fs.existsSync(file)) throw new Error(`${what} is missing (${file}): ${fix}`);

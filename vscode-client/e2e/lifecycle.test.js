@@ -4,8 +4,11 @@
 // → parameters (a validation error shown on the field) → create → starting → working → idle with
 // the reply → Show Task Changes (the patch in a diff editor) → Export as Branch (no repository
 // here: the explanation, then Save as Patch) → follow-up (queued while busy) →
-// needs input → Attach Terminal (raw keys) → pause (snapshot banner) → resume → download logs
-// through the palette → delete, keeping the work folder. Screenshots: shots/lifecycle/.
+// needs input (the toast's Open task link opens the task and withdraws the toast) → Attach
+// Terminal (raw keys) → pause (snapshot banner) → resume → a question answered in the panel
+// withdraws its toast → pause again, then Resume and send (the sidecar resumes, the agent
+// replies) → download logs through the palette → delete, keeping the work folder.
+// Screenshots: shots/lifecycle/.
 'use strict';
 const { test: nodeTest, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -31,6 +34,23 @@ function test(name, opts, fn) {
 const wv = () => h.webview();
 const detail = () => wv().locator('[data-testid="detail"]');
 const kindIs = (kind, timeout = 30_000) => wv().locator(`[data-testid="detail"][data-kind="${kind}"]`).waitFor({ timeout });
+/** The workbench's toast (bottom right) whose text matches. */
+const toastWith = (text) => h.page.locator('.notifications-toasts .notification-toast', { hasText: text });
+
+/** Records every display kind the detail view shows from now on, however briefly. */
+async function recordKinds() {
+  const frame = await (await wv().locator('body').elementHandle()).ownerFrame();
+  await frame.evaluate(() => {
+    window.__kinds = [];
+    if (window.__kindObserver) return;
+    window.__kindObserver = new MutationObserver(() => {
+      const k = document.querySelector('[data-testid="detail"]')?.getAttribute('data-kind');
+      if (k && window.__kinds.at(-1) !== k) window.__kinds.push(k);
+    });
+    window.__kindObserver.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-kind'] });
+  });
+  return () => frame.evaluate(() => window.__kinds);
+}
 
 before(async () => {
   h = await start('lifecycle');
@@ -74,22 +94,13 @@ test('a rejected parameter shows the sidecar\'s message on its field', { timeout
 });
 
 test('create: the task goes starting → working → idle and the reply appears in the chat', { timeout: 90_000 }, async () => {
-  // Record every display kind the detail view shows, however briefly.
-  const body = await wv().locator('body').elementHandle();
-  const frame = await body.ownerFrame();
-  await frame.evaluate(() => {
-    window.__kinds = [];
-    new MutationObserver(() => {
-      const k = document.querySelector('[data-testid="detail"]')?.getAttribute('data-kind');
-      if (k && window.__kinds.at(-1) !== k) window.__kinds.push(k);
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-kind'] });
-  });
+  const seen = await recordKinds();
   await wv().locator('[data-testid="create"]').click();
   await detail().waitFor({ timeout: 15_000 });
   await h.shot('starting');
   await kindIs('idle', 60_000);
   await wv().locator('[data-testid="msg-agent"]', { hasText: 'Created notes.txt' }).waitFor({ timeout: 30_000 });
-  const kinds = await frame.evaluate(() => window.__kinds);
+  const kinds = await seen();
   console.log(`display kinds seen: ${kinds.join(' → ')}`);
   assert.equal(kinds[0], 'starting');
   assert.ok(kinds.indexOf('working') > 0, `working after starting: ${kinds}`);
@@ -154,11 +165,10 @@ test('a follow-up while the agent works is queued, then both replies arrive', { 
   await h.shot('follow-up-replies');
 });
 
-test('a permission question: needs input in the list, a notification with Open, the answer', { timeout: 90_000 }, async () => {
-  const { page } = h;
+test('a permission question: needs input in the list, a notification whose Open task link opens it, the answer', { timeout: 90_000 }, async () => {
   await wv().locator('[data-testid="message"] textarea').fill('delete notes.txt');
   await wv().locator('[data-testid="send"]').click();
-  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'needs your input' });
+  const toast = toastWith('needs your input');
   await toast.waitFor({ timeout: 30_000 });
   await wv().locator('[data-testid="back"]').click();
   const row = wv().locator('[data-testid="task-row"][data-kind="needs_input"]');
@@ -166,8 +176,11 @@ test('a permission question: needs input in the list, a notification with Open, 
   assert.match(await row.textContent(), /Needs input/);
   await h.page.locator('.statusbar-item', { hasText: '1' }).first().waitFor();
   await h.shot('needs-input-list-and-toast');
-  await toast.locator('.monaco-button', { hasText: 'Open' }).click();
+  assert.equal(await toast.count(), 1, 'one toast for the task');
+  await toast.locator('.notification-list-item-message a', { hasText: 'Open task' }).click();
   await wv().locator('[data-testid="needs-input"]').waitFor({ timeout: 10_000 });
+  // the user opened the task: its toast is withdrawn although the question is still open
+  await toast.waitFor({ state: 'detached', timeout: 10_000 });
   await wv().locator('[data-testid="toggle-screen"]').click();
   await wv().locator('[data-testid="screen"] pre', { hasText: 'Permission request' }).waitFor({ timeout: 10_000 });
   await h.shot('needs-input-detail-screen');
@@ -216,6 +229,69 @@ test('pause shows the snapshot banner; resume brings the live conversation back'
   await h.shot('resumed');
 });
 
+test('a needs-input toast disappears once the question is answered in the panel', { timeout: 90_000 }, async () => {
+  const { page } = h;
+  // after the resume the demo agent runs a new session: its limit of 3 changed files starts over
+  const box = wv().locator('[data-testid="message"] textarea');
+  await box.fill('create perm.txt with hi, ask permission first');
+  await wv().locator('[data-testid="send"]').click();
+  const toast = toastWith('needs your input');
+  await toast.waitFor({ timeout: 30_000 });
+  await kindIs('needs_input');
+  const text = (await toast.locator('.notification-list-item-message').textContent()).trim();
+  console.log(`needs-input toast: ${text}`);
+  assert.match(text, /^Task ".+" needs your input/);
+  assert.match(text, /Open task$/);
+  await toast.locator('.monaco-button', { hasText: 'Cancel' }).waitFor();  // closes the toast only
+  // Negative control: the toast stays while the question is open (it is withdrawn, never timed out).
+  await page.waitForTimeout(3000);
+  assert.equal(await toast.count(), 1, 'the toast is still there before the answer');
+  await kindIs('needs_input', 1000);
+  await h.shot('needs-input-toast');
+  await box.fill('1');  // "1. Yes" in the demo agent's permission dialog
+  await wv().locator('[data-testid="send"]').click();
+  await toast.waitFor({ state: 'detached', timeout: 15_000 });
+  await wv().locator('[data-testid="msg-agent"]', { hasText: 'Created perm.txt' }).waitFor({ timeout: 30_000 });
+  await kindIs('idle');
+  await h.shot('answered-toast-gone');
+  // withdrawn, not tucked away: the notification center holds no needs-input notification either
+  await h.palette('Notifications: Show Notifications');
+  await page.locator('.notifications-center.visible').waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('.notifications-center .notification-list-item', { hasText: 'needs your input' }).count(), 0);
+  await h.shot('notification-center');
+  await h.palette('Notifications: Hide Notifications');
+  await page.locator('.notifications-center.visible').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
+});
+
+test('Resume and send on a paused task: the sidecar resumes it, the message arrives, the agent replies', { timeout: 120_000 }, async () => {
+  await wv().locator('[data-testid="pause"]').click();
+  await kindIs('paused');
+  await wv().locator('[data-testid="snapshot-time"]').waitFor({ timeout: 15_000 });
+  const box = wv().locator('[data-testid="message"] textarea');
+  assert.match(await box.getAttribute('placeholder'), /Sending resumes the task first/);
+  await box.fill('create resumed.txt with back again');
+  const send = wv().locator('[data-testid="send"]');
+  assert.equal((await send.textContent()).trim(), 'Resume and send');
+  // the sidecar offers send for a paused task: the button is enabled (it used to be greyed out)
+  assert.equal(await send.getAttribute('disabled'), null, 'Resume and send is enabled');
+  await h.shot('paused-resume-and-send');
+  const seen = await recordKinds();
+  await send.click();
+  await wv().locator('[data-testid="send-note"]', { hasText: 'Resuming the task' }).waitFor({ timeout: 10_000 });
+  await wv().locator('[data-testid="msg-agent"]', { hasText: 'Created resumed.txt' }).waitFor({ timeout: 90_000 });
+  await kindIs('idle', 30_000);
+  await wv().locator('[data-testid="paused-banner"]').waitFor({ state: 'detached' });
+  assert.match(await wv().locator('[data-testid="msg-user"]').last().textContent(), /create resumed\.txt with back again/);
+  assert.equal((await wv().locator('[data-testid="detail-status"]').textContent()).trim(), 'Idle');
+  await wv().locator('[data-testid="send-error"]').waitFor({ state: 'detached', timeout: 1000 });
+  const kinds = await seen();
+  console.log(`display kinds seen: ${kinds.join(' → ')}`);
+  assert.ok(kinds.indexOf('starting') >= 0, `the task is seen resuming: ${kinds}`);
+  assert.equal(kinds.at(-1), 'idle');
+  assert.equal(await send.textContent().then((t) => t.trim()), 'Send');
+  await h.shot('resumed-and-sent');
+});
+
 test('Download Task Logs from the palette: format pick, save dialog, Open File', { timeout: 90_000 }, async () => {
   const { page } = h;
   await h.palette('Taskyard: Download Task Logs');
@@ -255,7 +331,9 @@ test('delete from the panel menu asks in a modal; keeping the work folder says w
   const message = await toast.locator('.notification-list-item-message').textContent();
   const kept = /work folder was kept at (\S+)\.$/.exec(message.trim());
   assert.ok(kept, `the toast says where: ${message}`);
-  assert.ok(fs.existsSync(path.join(kept[1], 'summary.md')), `the agent's files are in ${kept[1]}`);
+  for (const f of ['summary.md', 'perm.txt', 'resumed.txt']) {
+    assert.ok(fs.existsSync(path.join(kept[1], f)), `the agent's ${f} is in ${kept[1]}`);
+  }
   await wv().locator('[data-testid="no-tasks"]').waitFor({ timeout: 15_000 });
   await h.shot('deleted');
   assert.deepEqual(h.problems, [], 'no Content Security Policy violations');

@@ -6,7 +6,7 @@
  * this module only words them.
  */
 
-import type { ServerInfo, Task } from "../protocol/generated";
+import type { ServerInfo, Task, TasksSendResult } from "../protocol/generated";
 import { serverInfoLines } from "./serverInfo";
 
 /** The one status a task shows: infrastructure status and agent state folded together. */
@@ -128,13 +128,14 @@ export function clockTime(iso: string, now: number = Date.now()): string {
 
 /** How the message box behaves for a task. */
 export interface InputModel {
+  /** The sidecar accepts a message now (`task.actions.send`). */
   enabled: boolean;
   placeholder: string;
   /** Label of the primary button. */
   sendLabel: "Send" | "Queue" | "Resume and send";
   /** Sending queues the message for the agent's next idle moment. */
   queue: boolean;
-  /** Sending resumes the paused task first. */
+  /** The sidecar resumes the task (paused, or stopped by an error) before it delivers. */
   resumeFirst: boolean;
 }
 
@@ -145,6 +146,9 @@ export function inputModel(task: Pick<Task, "status" | "state" | "actions">): In
     case "paused":
       return { ...base, sendLabel: "Resume and send", resumeFirst: true,
         placeholder: "Paused. Sending resumes the task first." };
+    case "error":
+      return { ...base, sendLabel: "Resume and send", resumeFirst: true,
+        placeholder: "Stopped by an error. Sending resumes it first." };
     case "working":
       return { ...base, sendLabel: "Queue", queue: true,
         placeholder: "The agent is working; your message waits for its next turn" };
@@ -156,11 +160,53 @@ export function inputModel(task: Pick<Task, "status" | "state" | "actions">): In
       return { ...base, sendLabel: "Send", placeholder: "Send a follow-up to continue…" };
     case "failed":
       return { ...base, sendLabel: "Send", placeholder: "Send a message to retry…" };
-    case "error":
-      return { ...base, sendLabel: "Send", placeholder: "This task hit an error; resume it to retry" };
     default:
       return { ...base, sendLabel: "Send", placeholder: "Send a follow-up…" };
   }
+}
+
+/** The composer as drawn: the input model plus what the draft and a send in flight allow. */
+export interface ComposerModel extends InputModel {
+  /** The message box takes no typing. */
+  boxDisabled: boolean;
+  /** The primary button does nothing. */
+  sendDisabled: boolean;
+}
+
+export function composerModel(
+  task: Pick<Task, "status" | "state" | "actions">,
+  ui: { sending: boolean; draft: string },
+): ComposerModel {
+  const input = inputModel(task);
+  const boxDisabled = !input.enabled || ui.sending;
+  return { ...input, boxDisabled, sendDisabled: boxDisabled || !ui.draft.trim() };
+}
+
+/** The palette's "Send Message" box: what happens to the message, for this task. */
+export function sendPrompt(task: Pick<Task, "status" | "state" | "actions">): string | undefined {
+  switch (displayKind(task)) {
+    case "working":
+      return "The agent is working: the message is queued for its next turn.";
+    case "paused":
+      return "The task is paused: it is resumed first, then the agent gets the message.";
+    case "error":
+      return "The task stopped with an error: it is resumed first, then the agent gets the message.";
+    default:
+      return undefined;
+  }
+}
+
+/** What the panel says while a send is in flight, and once it was answered. */
+export function sendNote(
+  phase: "sending" | "sent",
+  task: Pick<Task, "status" | "state" | "actions">,
+  result?: Pick<TasksSendResult, "queued" | "resumed">,
+): string {
+  if (phase === "sending") return inputModel(task).resumeFirst ? "Resuming the task; your message follows once the agent is ready…" : "";
+  if (result?.queued) return result.resumed
+    ? "Resumed. Queued: the agent gets it when its current turn ends."
+    : "Queued: the agent gets it when its current turn ends.";
+  return "";
 }
 
 /** Newest first, but tasks that need the user come before everything else. */

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { describeError, toRpcError } from "../core/errors";
-import { KINDS, displayKind, relativeTime, subtitle } from "../core/presentation";
+import { KINDS, displayKind, inputModel, relativeTime, sendPrompt, subtitle } from "../core/presentation";
 import {
   DELETE,
   DELETE_KEEP_WORK,
@@ -116,18 +116,27 @@ export class Commands {
     if (result) this.model.store.upsert(result);
   }
 
+  /**
+   * Offers every task the sidecar accepts a message for (`actions.send`): active ones, and paused
+   * or failed ones, which the sidecar resumes first.
+   */
   private async sendMessage(arg: unknown): Promise<void> {
     const task = await this.pickTask(arg, "Send a message to which task?", this.can("send"));
     if (!task) return;
     const content = await vscode.window.showInputBox({
       title: `Message to "${task.displayName}"`,
-      prompt: displayKind(task) === "working" ? "The agent is working: the message is queued for its next turn." : displayKind(task) === "paused" ? "The task is paused: it is resumed first." : undefined,
+      prompt: sendPrompt(task),
       placeHolder: "What should the agent do next?",
       validateInput: (v) => (v.trim() ? null : "Type a message"),
     });
     if (!content) return;
-    const sent = await this.run(task, "Sending…", "send to", () => this.model.send(task.id, content));
-    if (sent?.queued) void vscode.window.setStatusBarMessage(`Taskyard: message queued for "${task.displayName}"`, 4000);
+    const label = inputModel(task).resumeFirst ? "Resuming, then sending…" : "Sending…";
+    const sent = await this.run(task, label, "send to", () => this.model.send(task.id, content));
+    if (sent?.resumed) {
+      void vscode.window.setStatusBarMessage(`Taskyard: resumed "${task.displayName}" and ${sent.queued ? "queued" : "sent"} the message`, 5000);
+    } else if (sent?.queued) {
+      void vscode.window.setStatusBarMessage(`Taskyard: message queued for "${task.displayName}"`, 4000);
+    }
   }
 
   private async deleteTask(arg: unknown): Promise<void> {

@@ -21,7 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   sidecar = new Sidecar(output, () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   const model = new TaskModel(sidecar, output);
   const view = new TasksView(context.extensionUri, model, (c) => workbenchCommand(c, model));
-  const attention = new Attention(model);
+  const attention = new Attention(model, view.onDidOpenTask);
   context.subscriptions.push(
     output,
     sidecar,

@@ -5,13 +5,10 @@
  */
 
 import * as vscode from "vscode";
-import { displayKind } from "../core/presentation";
+import { sendMessage } from "../core/send";
 import { TaskStore, logLinesFromJsonl } from "../core/store";
 import type { ServerInfo, Task, TasksSendResult } from "../protocol/generated";
 import type { Sidecar } from "./sidecar";
-
-/** How long a send waits for a resumed task's agent to come back. */
-const RESUME_WAIT_MS = 120_000;
 
 export class TaskModel implements vscode.Disposable {
   readonly store = new TaskStore();
@@ -97,54 +94,13 @@ export class TaskModel implements vscode.Disposable {
     }
   }
 
-  /** Resolves with the task once `pred` holds (driven by notifications, no polling). */
-  waitFor(taskId: string, pred: (t: Task) => boolean, timeoutMs: number): Promise<Task> {
-    return new Promise((resolve, reject) => {
-      const now = this.store.get(taskId);
-      if (now && pred(now)) return resolve(now);
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error("The task did not become ready in time."));
-      }, timeoutMs);
-      const off = this.store.onChange((e) => {
-        if (e.kind === "deleted" && e.id === taskId) {
-          clearTimeout(timer);
-          off();
-          reject(new Error("The task was deleted."));
-        }
-        if (e.kind === "task" && e.task.id === taskId && pred(e.task)) {
-          clearTimeout(timer);
-          off();
-          resolve(e.task);
-        }
-      });
-    });
-  }
-
   /**
-   * Sends a message the way the panel's Send button does: a paused task is resumed first (the
-   * sidecar refuses to send to it), and a working agent gets the message queued.
+   * Sends a message the way the panel's Send button does: a working agent gets it queued; a
+   * paused or failed task is resumed by the sidecar before it delivers (`resumed` in the result).
    */
   async send(taskId: string, content: string): Promise<TasksSendResult> {
-    let task = this.store.get(taskId) ?? (await this.sidecar.request("tasksGet", { task: taskId }));
-    let resumed = false;
-    if (task.status === "paused" || (task.status === "error" && task.actions.resume)) {
-      this.store.upsert(await this.sidecar.request("tasksResume", { task: taskId }));
-      resumed = true;
-      task = await this.waitFor(taskId, (t) => t.status === "active" && t.state !== undefined || t.status === "error", RESUME_WAIT_MS);
-    }
-    const queue = displayKind(task) === "working";
-    try {
-      const result = await this.sidecar.request("tasksSend", { task: taskId, content, queue });
-      return { ...result, resumed: result.resumed || resumed };
-    } catch (e) {
-      // The agent got busy between the snapshot and the send: queue it instead.
-      if ((e as { data?: { kind?: string } }).data?.kind === "agentBusy") {
-        const result = await this.sidecar.request("tasksSend", { task: taskId, content, queue: true });
-        return { ...result, resumed: result.resumed || resumed };
-      }
-      throw e;
-    }
+    const task = this.store.get(taskId) ?? (await this.sidecar.request("tasksGet", { task: taskId }));
+    return sendMessage((params) => this.sidecar.request("tasksSend", params), task, content);
   }
 
   /** The task's conversation (or its pause snapshot), into the store. */

@@ -21,6 +21,9 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
   private pendingReveal: ToWebview | undefined;
   private readonly screens = new Map<string, Coalescer>();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly openEmitter = new vscode.EventEmitter<string>();
+  /** The user opened a task: picked it in the panel, or a command or a toast's link showed it. */
+  readonly onDidOpenTask = this.openEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -29,6 +32,7 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
   ) {
     const { sidecar, store } = model;
     this.disposables.push(
+      this.openEmitter,
       sidecar.onDidChangeState((s) => this.post({ type: "sidecar", sidecar: s })),
       model.onDidChangeInfo((info) => this.post({ type: "serverInfo", info })),
       sidecar.onNotification((note) => {
@@ -66,6 +70,7 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
 
   /** Shows the view with a task open (or the list with the create form). */
   async reveal(taskId: string | null, focusPrompt = false): Promise<void> {
+    if (taskId) this.openEmitter.fire(taskId);
     const msg: ToWebview = { type: "reveal", taskId, focusPrompt };
     if (this.view && this.ready) {
       this.view.show(true);
@@ -122,7 +127,10 @@ export class TasksView implements vscode.WebviewViewProvider, vscode.Disposable 
     action: ({ action, taskId }) => vscode.commands.executeCommand(`taskyard.${ACTION_COMMANDS[action]}`, taskId),
     command: ({ command }) => this.runCommand(command),
     select: async ({ taskId }) => {
+      // The webview re-sends its selection when it reloads a conversation: only a change counts.
+      const opened = taskId !== null && taskId !== this.selected;
       this.selected = taskId;
+      if (opened) this.openEmitter.fire(taskId);
       if (taskId) await this.loadDetail(taskId);
     },
     watchScreen: ({ taskId, on }) => {

@@ -101,7 +101,7 @@ export type RpcRequest = {
 export type FromWebview =
   | { type: "ready" }
   | RpcRequest
-  /** Sends a message, resuming a paused task first and queueing while the agent works. */
+  /** Sends a message: queued while the agent works; the sidecar resumes a paused or failed task first. */
   | { type: "send"; id: number; taskId: string; content: string }
   | { type: "action"; action: TaskActionName; taskId: string }
   | { type: "command"; command: WorkbenchCommand }

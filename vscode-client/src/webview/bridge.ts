@@ -51,7 +51,7 @@ export function call<K extends WebviewRequestKey>(key: K, params: RpcParams<K>):
   return done;
 }
 
-/** Sends a message to a task (the extension resumes or queues as needed). */
+/** Sends a message to a task (queued while the agent works; the sidecar resumes a paused task). */
 export function sendToTask(taskId: string, content: string): Promise<TasksSendResult> {
   const id = nextId++;
   const done = await_(id) as Promise<TasksSendResult>;

@@ -6,7 +6,7 @@
 
 import { describeError } from "../core/errors";
 import { defaultPreset, errorsByField, formFor, initialValues, parametersToSend, switchPreset } from "../core/form";
-import { displayKind } from "../core/presentation";
+import { sendNote } from "../core/presentation";
 import { TaskStore } from "../core/store";
 import type { ServerInfo, Task, Template, TasksScreenResult } from "../protocol/generated";
 import type { SidecarView } from "../protocol/webview";
@@ -205,12 +205,12 @@ export async function sendMessage(task: Task): Promise<void> {
   if (!content || state.composer.sending) return;
   state.composer.sending = true;
   state.composer.error = "";
-  state.composer.note = displayKind(task) === "paused" ? "Resuming the task…" : "";
+  state.composer.note = sendNote("sending", task);
   scheduleRender();
   try {
     const result = await sendToTask(task.id, content);
     state.composer.drafts[task.id] = "";
-    state.composer.note = result.queued ? "Queued: the agent gets it when its current turn ends." : "";
+    state.composer.note = sendNote("sent", task, result);
     persist();
   } catch (e) {
     state.composer.error = describeError(e instanceof RpcFailure ? e.error : { message: String(e) });

@@ -6,7 +6,7 @@
 
 import { html, nothing, type TemplateResult } from "lit";
 import { formFor } from "../core/form";
-import { KINDS, clockTime, displayKind, errorHint, inputModel, relativeTime, subtitle } from "../core/presentation";
+import { KINDS, clockTime, composerModel, displayKind, errorHint, relativeTime, subtitle } from "../core/presentation";
 import { newTaskProvider, providerNotice } from "../core/serverInfo";
 import type { LogLine, Task, TaskMessage, Template } from "../protocol/generated";
 import type { SidecarView, TaskActionName } from "../protocol/webview";
@@ -265,9 +265,9 @@ function viewDetail(task: Task): TemplateResult {
   const kind = displayKind(task);
   const conv = store.conversations.get(task.id);
   const logs = store.logs.get(task.id) ?? [];
-  const input = inputModel(task);
   const pending = state.pending.get(task.id);
   const draft = state.composer.drafts[task.id] ?? "";
+  const input = composerModel(task, { sending: state.composer.sending, draft });
   const starting = kind === "starting";
   const screen = state.screens.get(task.id);
   const messages = conv?.messages ?? [];
@@ -319,7 +319,7 @@ function viewDetail(task: Task): TemplateResult {
       ${state.composer.error ? html`<div class="form-error" role="alert" data-testid="send-error"><span class="codicon codicon-error"></span> ${state.composer.error}</div>` : nothing}
       ${state.composer.note ? html`<div class="composer-note" data-testid="send-note">${state.composer.note}</div>` : nothing}
       <vscode-textarea data-testid="message" rows="2" resize="vertical" .value=${draft} placeholder=${input.placeholder}
-        ?disabled=${!input.enabled || state.composer.sending} aria-label="Message to the agent"
+        ?disabled=${input.boxDisabled} aria-label="Message to the agent"
         @input=${(e: Event) => { state.composer.drafts[task.id] = (e.target as HTMLTextAreaElement).value; persist(); scheduleRender(); }}
         @keydown=${(e: KeyboardEvent) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); void sendMessage(task); } }}></vscode-textarea>
       <div class="composer-actions">
@@ -328,7 +328,8 @@ function viewDetail(task: Task): TemplateResult {
         <vscode-button secondary data-testid="interrupt" ?disabled=${!task.actions.interrupt} title="Interrupt the agent's current turn (like Escape)"
           @click=${() => void quick(task, "tasksInterrupt", "Interrupting…")}>Interrupt</vscode-button>
         <vscode-button class="send" data-testid="send" icon=${state.composer.sending ? "loading" : input.queue ? "list-ordered" : "send"} ?icon-spin=${state.composer.sending}
-          ?disabled=${!input.enabled || state.composer.sending || !draft.trim()} @click=${() => void sendMessage(task)}>${input.sendLabel}</vscode-button>
+          ?disabled=${input.sendDisabled} title=${input.resumeFirst ? "Resume the task, then send the message" : nothing}
+          @click=${() => void sendMessage(task)}>${input.sendLabel}</vscode-button>
       </div>
     </footer>
   </div>`;

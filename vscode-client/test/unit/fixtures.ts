@@ -69,3 +69,25 @@ export function task(over: Partial<Task> = {}): Task {
     ...over,
   };
 }
+
+/**
+ * What the sidecar allows per status (`allowed_actions` in the sidecar): `send` is offered to
+ * active tasks and to paused and failed ones, which `taskyard/tasks/send` resumes first.
+ */
+export function actionsFor(status: Task["status"], state?: NonNullable<Task["state"]>["state"]): Task["actions"] {
+  return {
+    send: status === "active" || status === "paused" || status === "error",
+    interrupt: status === "active" && (state === "working" || state === "needs_input"),
+    pause: status === "active" || status === "initializing" || status === "error" || status === "unknown",
+    resume: status === "paused" || status === "error" || status === "unknown",
+    delete: true,
+  };
+}
+
+export function pausedTask(over: Partial<Task> = {}): Task {
+  return task({ status: "paused", workspace: { provider: "local", status: "stopped", path: "/tmp/w" }, actions: actionsFor("paused"), ...over });
+}
+
+export function erroredTask(over: Partial<Task> = {}): Task {
+  return task({ status: "error", error: { kind: "agentFailure", message: "the bridge stopped" }, actions: actionsFor("error"), ...over });
+}

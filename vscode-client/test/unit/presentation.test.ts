@@ -4,17 +4,20 @@ import {
   KINDS,
   attentionFor,
   clockTime,
+  composerModel,
   counts,
   displayKind,
   errorHint,
   inputModel,
   relativeTime,
+  sendNote,
+  sendPrompt,
   sortTasks,
   statusBarText,
   subtitle,
 } from "../../src/core/presentation";
 import type { AgentState, Task, TaskStatus } from "../../src/protocol/generated";
-import { task } from "./fixtures";
+import { actionsFor, erroredTask, example, pausedTask, task } from "./fixtures";
 
 const st = (state: AgentState, message = ""): Task["state"] => ({ state, message, timestamp: "2026-03-01T09:00:00.000Z", source: "hook" });
 
@@ -62,16 +65,48 @@ describe("state → presentation", () => {
     assert.match(clockTime("2026-03-01T09:05:00.000Z", now), /^\d\d:\d\d$/);
   });
 
-  test("input: Queue while working, Resume and send when paused, disabled while starting", () => {
+  test("input: Queue while working, Resume and send when paused or failed, disabled while starting", () => {
     assert.deepEqual(
       [inputModel(task({ state: st("working") })).sendLabel, inputModel(task({ state: st("working") })).queue],
       ["Queue", true],
     );
-    const paused = inputModel(task({ status: "paused", actions: { send: true, interrupt: false, pause: false, resume: true, delete: true } }));
-    assert.equal(paused.sendLabel, "Resume and send");
-    assert.equal(paused.resumeFirst, true);
-    assert.equal(inputModel(task({ status: "initializing", actions: { send: false, interrupt: false, pause: true, resume: false, delete: true } })).enabled, false);
+    const paused = inputModel(pausedTask());
+    assert.deepEqual([paused.sendLabel, paused.resumeFirst, paused.enabled], ["Resume and send", true, true]);
+    assert.match(paused.placeholder, /Sending resumes the task first/);
+    const failed = inputModel(erroredTask());
+    assert.deepEqual([failed.sendLabel, failed.resumeFirst, failed.enabled], ["Resume and send", true, true]);
+    assert.match(failed.placeholder, /Sending resumes it first/);
+    assert.equal(inputModel(task({ status: "initializing", actions: actionsFor("initializing") })).enabled, false);
     assert.equal(inputModel(task()).sendLabel, "Send");
+    assert.equal(inputModel(task()).resumeFirst, false);
+  });
+
+  test("the Resume and send button of a paused task is enabled once there is a draft", () => {
+    // The contract's own paused task (the result of taskyard/tasks/pause): the sidecar offers send.
+    const paused = example<Task>("tasks", "pause", "result", "pause.json");
+    assert.equal(paused.status, "paused");
+    for (const t of [paused, pausedTask(), erroredTask()]) {
+      const c = composerModel(t, { sending: false, draft: "carry on" });
+      assert.equal(c.sendLabel, "Resume and send");
+      assert.equal(c.sendDisabled, false, `${t.status}: the button must be clickable`);
+      assert.equal(c.boxDisabled, false);
+    }
+    assert.equal(composerModel(paused, { sending: false, draft: "  " }).sendDisabled, true, "nothing to send");
+    assert.equal(composerModel(paused, { sending: true, draft: "x" }).sendDisabled, true, "a send in flight");
+    assert.equal(composerModel(pausedTask({ actions: { ...actionsFor("paused"), send: false } }), { sending: false, draft: "x" }).sendDisabled, true,
+      "the sidecar's word decides: no send action, no button");
+  });
+
+  test("the palette's prompt and the panel's notes say a paused or failed task is resumed first", () => {
+    assert.match(sendPrompt(pausedTask()) ?? "", /paused: it is resumed first/);
+    assert.match(sendPrompt(erroredTask()) ?? "", /resumed first/);
+    assert.match(sendPrompt(task({ state: st("working") })) ?? "", /queued/);
+    assert.equal(sendPrompt(task()), undefined);
+    assert.match(sendNote("sending", pausedTask()), /^Resuming the task/);
+    assert.equal(sendNote("sending", task()), "");
+    assert.equal(sendNote("sent", pausedTask(), { queued: false, resumed: true }), "");
+    assert.match(sendNote("sent", pausedTask(), { queued: true, resumed: true }), /^Resumed\. Queued/);
+    assert.match(sendNote("sent", task(), { queued: true, resumed: false }), /^Queued/);
   });
 
   test("needs-input tasks sort first, then newest first", () => {
