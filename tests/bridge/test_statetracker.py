@@ -261,15 +261,36 @@ def test_spinner_frames_read_as_one_message(text: str, steady: str) -> None:
     assert steady_text(text) == steady
 
 
-def test_older_evidence_for_the_same_state_does_not_rewind() -> None:
-    previous = ev(AgentState.WORKING, SignalSource.SCREEN, 5.0, "Sleeping…")
+REWINDS = [
+    pytest.param(
+        ev(AgentState.WORKING, SignalSource.SCREEN, 5.0, "Sleeping…"),
+        ev(AgentState.WORKING, SignalSource.API, 1.0),
+        id="same-state-older",
+    ),
+    pytest.param(
+        # Text typed into the input line hides the idle prompt: the last delivery's "working"
+        # (older than the idle it was followed by) must not come back, for ever.
+        ev(AgentState.IDLE, SignalSource.SCREEN, 5.0, "Done"),
+        ev(AgentState.WORKING, SignalSource.API, 1.0, "make it so"),
+        id="typed-input-keeps-idle",
+    ),
+    pytest.param(
+        ev(AgentState.NEEDS_INPUT, SignalSource.HOOK, 5.0, "Allow?"),
+        ev(AgentState.WORKING, SignalSource.HOOK, 4.0),
+        id="older-hook-after-a-question",
+    ),
+]
+
+
+@pytest.mark.parametrize(("previous", "older"), REWINDS)
+def test_older_evidence_never_rewinds_the_state(previous: Evidence, older: Evidence) -> None:
     inputs = Inputs(
         now=6.0,
         window=W,
         idle_on_stable=False,
         ready_seen=True,
         screen=facts(UNKNOWN, 5.5),
-        external=ev(AgentState.WORKING, SignalSource.API, 1.0),
+        external=older,
     )
     assert derive(inputs, previous) == previous
 

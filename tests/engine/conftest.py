@@ -139,9 +139,12 @@ class Engine:
         return record
 
     async def crash(self) -> None:
-        """kill -9: nothing of this engine runs on, and its owner marks are a dead process's."""
+        """kill -9: its owner marks become a dead process's, and nothing of it runs on.
+
+        A step held on a gate stays held (as a killed process's would, never finishing nor
+        cleaning up); its monitors and its watch on the store stop.
+        """
         self.owners.die()
-        await self.service.jobs.close()
         await self.service.monitors.close()
         self.service._watch_stop.set()
 
@@ -172,9 +175,10 @@ async def engines(
     """Start engines by name; all are closed at the end of the test."""
     made: list[Engine] = []
 
-    async def start(name: str, *, watch: bool = True) -> Engine:
+    async def start(name: str, *, watch: bool = True, reconcile: bool = True) -> Engine:
         engine = Engine(name, world, store, catalog)
-        await engine.service.start(watch=watch)
+        if reconcile:
+            await engine.service.start(watch=watch)
         made.append(engine)
         return engine
 

@@ -198,6 +198,7 @@ class Script:
     gate_stop: asyncio.Event | None = None
     fail_stop: str = ""
     fail_delete: str = ""
+    gate_delete: asyncio.Event | None = None
     auto_reply: bool = True
     ready_at_once: bool = True
 
@@ -277,6 +278,8 @@ class FakeProvider:
     async def delete(self, data: WorkspaceData, *, keep_work: bool = False) -> str | None:
         task_id = str(data["id"])
         self.world.calls.append(("delete", task_id))
+        if self.world.script.gate_delete is not None:
+            await self.world.script.gate_delete.wait()
         if self.world.script.fail_delete:
             raise WorkspaceFailureError(self.world.script.fail_delete)
         ws = self.world.workspaces.pop(task_id, None)

@@ -208,18 +208,20 @@ class StateTracker:
         new = derive(inputs, self.current)
         if new.state in (AgentState.IDLE, AgentState.COMPLETE) and not new.message:
             new = replace(new, message=self._idle_message())
-        if (new.state, new.message) != (self.current.state, self.current.message):
+        changed = (new.state, new.message) != (self.current.state, self.current.message)
+        if changed:
             log.info(
                 "agent state %s -> %s (%s)",
                 self.current.state.value,
                 new.state.value,
                 new.source.value,
             )
-            self.current = new
-            self._on_change(new)
-        else:
-            self.current = new
+        self.current = new
+        # Armed before the listeners hear of the change: a listener may report new evidence
+        # at once (a delivery starting), whose own update must leave the last timer standing.
         self._arm_timer(inputs)
+        if changed:
+            self._on_change(new)
 
     def _arm_timer(self, inputs: Inputs) -> None:
         """Wake up when a quiet window that could turn the screen into evidence elapses."""

@@ -217,6 +217,7 @@ class Bridge:
         async with self._send_lock:
             self._delivering = True
             self._status_maybe_changed()
+            typing_from = time.time()
             try:
                 answering = self.state.state is AgentState.NEEDS_INPUT
                 self.conversation.typing = True
@@ -232,7 +233,11 @@ class Bridge:
                 # The agent may have answered while we were still typing (a one-key dialog
                 # answer is acted on at once): start the reply from the screen as it is now.
                 self.conversation.on_screen(self.watcher.lines)
-            self.tracker.external(AgentState.WORKING, SignalSource.API, summary(text))
+            asked = self.state.state is AgentState.NEEDS_INPUT and self.state.at >= typing_from
+            if not asked:
+                # Unless the agent already asked something about this very message (Aider's
+                # "Add file to the chat?" can appear before the typing is done).
+                self.tracker.external(AgentState.WORKING, SignalSource.API, summary(text))
             self._schedule_save(0)
             self._status_maybe_changed()
             return message
@@ -317,6 +322,10 @@ class Bridge:
         what = "the initial prompt" if item is None else "a queued message"
         if tries < MAX_DELIVERY_TRIES:
             self.report_error(f"Could not deliver {what} ({why}); it stays queued", "warning")
+            # Again once the agent had a moment (it may already look ready: no state change
+            # would come to trigger the retry).
+            retry = self.config.window or self.adapter.window
+            asyncio.get_running_loop().call_later(retry, self._pump_queue)
             return
         self._failures.pop(key, None)
         self.report_error(
