@@ -20,12 +20,11 @@ from typing import Any
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient as PyglsClient
 from pytest_lsp import ClientServerConfig, LanguageClient
-from pytest_lsp.client import make_test_lsp_client
+from pytest_lsp.client import register_lsp_features
+from pytest_lsp.protocol import LanguageClientProtocol
 
-from taskyard.protocol import METHODS, NOTIFICATIONS
-from taskyard.rpc import RawJson, RawNotification, RawRequest, RawResponse
+from taskyard.protocol.client import RawProtocol, raw_converter, record_notifications
 from tests.processes import stop_bridges_under
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,33 +79,22 @@ class Recorder:
         )
 
 
-def make_client() -> PyglsClient:
-    client = make_test_lsp_client()
-    protocol = client.protocol
-    original = protocol.get_message_type
-    protocol._converter.register_structure_hook(RawJson, lambda obj, _: obj)
+class E2EProtocol(RawProtocol, LanguageClientProtocol):
+    """pytest-lsp's client protocol (its checks, its notification waits), Taskyard's raw."""
 
-    def message_type(method: str) -> Any:
-        if method in NOTIFICATIONS:
-            return RawNotification
-        return RawRequest if method.startswith("taskyard/") else original(method)
 
-    protocol.get_message_type = message_type  # type: ignore[method-assign]
-    protocol.get_result_type = lambda method: RawResponse if method in METHODS else None  # type: ignore[method-assign]
+def make_client() -> LanguageClient:
+    """pytest-lsp's test client (``make_test_lsp_client``) on :class:`E2EProtocol`.
+
+    It keeps every ``taskyard/*`` notification, as raw JSON, in its ``recorder``.
+    """
+    client = LanguageClient(protocol_cls=E2EProtocol, converter_factory=raw_converter)
+    register_lsp_features(client)  # what make_test_lsp_client adds: progress, configuration…
     recorder = Recorder()
     client.recorder = recorder  # type: ignore[attr-defined]
-    for method in (
-        "taskyard/tasks/didChange",
-        "taskyard/tasks/didDelete",
-        "taskyard/tasks/messageDidChange",
-        "taskyard/tasks/logDidAppend",
-        "taskyard/templates/didChange",
-    ):
-
-        def handler(params: Any, method: str = method) -> None:
-            recorder.items.append((method, params))
-
-        client.feature(method)(handler)
+    record_notifications(
+        client, lambda _at, method, params: recorder.items.append((method, params))
+    )
     return client
 
 

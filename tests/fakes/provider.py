@@ -291,6 +291,18 @@ class FakeProvider:
         ws = self.world.workspaces.get(str(data["id"]))
         return Presence.MISSING if ws is None else ws.presence
 
+    async def saved_state(self, data: WorkspaceData) -> dict[str, Any] | None:
+        ws = self.world.workspaces.get(str(data["id"]))
+        if ws is None or ws.bridge is None:
+            return None
+        return {
+            "initial_prompt_sent": ws.bridge.prompt_sent,
+            "messages": [
+                {**m, "time": datetime.fromisoformat(m["time"].replace("Z", "+00:00")).timestamp()}
+                for m in ws.bridge.messages
+            ],
+        }
+
     def client(self, data: WorkspaceData) -> FakeClient:
         ws = self.world.workspaces.get(str(data["id"]))
         return FakeClient(None if ws is None else ws.bridge)

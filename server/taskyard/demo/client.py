@@ -21,13 +21,10 @@ from typing import Any
 import attrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pygls.lsp.client import LanguageClient
-from pygls.protocol import LanguageServerProtocol
 
 from taskyard import __version__
 from taskyard.demo.out import Out, short
-from taskyard.protocol import METHODS
-from taskyard.rpc import RawNotification, RawRequest, RawResponse, make_converter
+from taskyard.protocol.client import make_raw_client, record_notifications
 
 TASK_NOTIFICATIONS = (
     "taskyard/tasks/didChange",
@@ -46,20 +43,6 @@ class DemoError(Exception):
         super().__init__(message)
         self.message = message
         self.detail = detail
-
-
-class RawProtocol(LanguageServerProtocol):
-    """Taskyard's messages stay raw JSON, as in the e2e tests: the demo shows the wire as is."""
-
-    def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
-        if method in METHODS:
-            return RawRequest
-        if method.startswith("taskyard/"):
-            return RawNotification
-        return super().get_message_type(method)
-
-    def get_result_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
-        return RawResponse if method in METHODS else super().get_result_type(method)
 
 
 @attrs.define
@@ -229,18 +212,21 @@ class Sidecar:
         self.command = command
         self.env = env
         self.feed = feed
-        self.client = LanguageClient(
-            "taskyard-demo", __version__, protocol_cls=RawProtocol, converter_factory=make_converter
-        )
+        # Taskyard's messages stay raw JSON, as in the e2e tests: the demo shows the wire as is.
+        self.client = make_raw_client("taskyard-demo", __version__)
         self.stderr: deque[str] = deque(maxlen=200)
         self._proc: asyncio.subprocess.Process | None = None
         self._exit: asyncio.Task[int] | None = None
         self._drain: asyncio.Task[None] | None = None
         self.initialized = False
-        register = self.client.feature
-        for method in TASK_NOTIFICATIONS:
-            register(method)(lambda params, m=method: feed.on_notification(m, params))
-        register(types.PROGRESS)(lambda params: feed.on_progress(params.token, params.value))
+        record_notifications(
+            self.client,
+            lambda _at, method, params: feed.on_notification(method, params),
+            TASK_NOTIFICATIONS,
+        )
+        self.client.feature(types.PROGRESS)(
+            lambda params: feed.on_progress(params.token, params.value)
+        )
         feed.alive = self.check_alive
 
     @property

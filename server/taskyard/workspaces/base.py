@@ -82,6 +82,10 @@ class WorkspaceProvider(Protocol):
     async def inspect(self, data: WorkspaceData) -> Presence:
         """What really exists now: a running bridge, a stopped workspace, or nothing."""
 
+    async def saved_state(self, data: WorkspaceData) -> dict[str, Any] | None:
+        """The bridge's state file (its conversation) as it last saved it, when readable: how
+        a task that no Taskyard process followed catches up once its bridge has stopped."""
+
     def client(self, data: WorkspaceData) -> BridgeClient:
         """A client of the workspace's bridge."""
 

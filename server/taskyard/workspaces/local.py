@@ -197,6 +197,15 @@ class LocalProvider:
         except BridgeError:
             return Presence.STOPPED
 
+    async def saved_state(self, data: WorkspaceData) -> dict[str, Any] | None:
+        """The bridge's state file, as it saved it last."""
+        path = Path(data.get("runtime") or self.root / str(data["id"]) / "bridge") / "state.json"
+        try:
+            value = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
     def client(self, data: WorkspaceData) -> BridgeClient:
         token = (Path(data["runtime"]) / "token").read_text().strip()
         return BridgeClient(data["bridge_url"], token)

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from taskyard.lifecycle import (
@@ -152,7 +153,14 @@ class TaskMonitor:
         if not _running(current):
             return False
         assert current is not None
-        await bridge_gone(self._store, self._transitions, current, presence, self._stop_reason)
+        await bridge_gone(
+            self._store,
+            self._transitions,
+            self._provider(current),
+            current,
+            presence,
+            reason=self._stop_reason,
+        )
         return False
 
     def _provider(self, record: TaskRecord) -> WorkspaceProvider:
@@ -243,19 +251,24 @@ def _older(new: AgentReport | None, old: AgentReport | None) -> bool:
 async def bridge_gone(
     store: TaskStore,
     transitions: Transitions,
+    provider: WorkspaceProvider,
     record: TaskRecord,
     presence: Presence,
+    *,
     reason: str = "",
 ) -> None:
     """A running task's bridge is gone: the table's row for what is left, with its log line.
 
     A stopped workspace (the bridge paused itself, crashed, its engine restarted) leaves the
     task paused with a snapshot of the conversation, as a pause does; a vanished one, failed.
+    What no process saw (the bridge ran while no editor or CLI followed it) is read from the
+    bridge's state file first, so the conversation and its download are complete.
     """
     if presence is Presence.STOPPED:
         why = reason or "its agent bridge stopped"
         log.warning("task %s: %s; it is paused now", record.name, why)
         await transitions.announcer.log(record.id, "system", f"paused: {why}")
+        await catch_up(store, record, await provider.saved_state(record.workspace.data))
         messages = await store.messages(record.id)
         await store.save_snapshot(record.id, messages, transitions.now())
         row = transitions.row(record, Event.BRIDGE_STOPPED)
@@ -266,6 +279,30 @@ async def bridge_gone(
         error = TaskFailure(kind="workspaceFailure", message="the workspace disappeared")
     assert row is not None  # both rows exist for "running"
     await transitions.apply(record, row, error=error, reason=reason)
+
+
+async def catch_up(store: TaskStore, record: TaskRecord, saved: Mapping[str, Any] | None) -> None:
+    """Store the conversation of a bridge's state file (its own format) as the task's."""
+    if not saved:
+        return
+    try:
+        messages = [
+            MessageRecord(
+                task_id=record.id,
+                id=int(m["id"]),
+                role="user" if m["role"] == "user" else "agent",
+                content=str(m["message"]),
+                time=datetime.fromtimestamp(float(m["time"]), UTC),
+            )
+            for m in saved.get("messages", [])
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("task %s: its bridge's state file is unreadable (%s)", record.name, exc)
+        return
+    if messages:
+        await store.upsert_messages(record.id, messages)
+    if saved.get("initial_prompt_sent") and not record.initial_prompt_sent:
+        await store.update_task(record.id, initial_prompt_sent=True)
 
 
 MonitorFactory = Callable[[str], TaskMonitor]

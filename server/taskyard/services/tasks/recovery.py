@@ -102,4 +102,4 @@ class Reconciler:
             self._monitors.follow(record.id)
             return
         found = "it was found stopped (its bridge pauses itself when idle, or it was stopped)"
-        await bridge_gone(self._store, self._transitions, record, presence, found)
+        await bridge_gone(self._store, self._transitions, provider, record, presence, reason=found)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import re
 import shutil
@@ -161,3 +162,28 @@ def _distrust_git(work: Path) -> None:
             shutil.rmtree(target, ignore_errors=True)
         else:
             target.unlink(missing_ok=True)
+
+
+STATE_FILE_LIMIT = 32 * 1024 * 1024
+"""Most bytes of a bridge state file read out of a container."""
+
+
+def read_file(client: Any, task_id: str, path: str) -> bytes | None:
+    """One small file of the task's container (running or stopped), or None without it."""
+    container = find_container(client, task_id)
+    if container is None:
+        return None
+    try:
+        stream, _ = container.get_archive(path)
+    except Exception:  # no such file yet: the engine answers 404
+        return None
+    buffer = io.BytesIO()
+    for chunk in stream:
+        buffer.write(chunk)
+        if buffer.tell() > STATE_FILE_LIMIT:
+            return None
+    buffer.seek(0)
+    with tarfile.open(fileobj=buffer) as tar:
+        member = next((m for m in tar if m.isfile()), None)
+        handle = tar.extractfile(member) if member is not None else None
+        return None if handle is None else handle.read()

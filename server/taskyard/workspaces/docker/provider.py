@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import re
@@ -53,11 +54,12 @@ from taskyard.workspaces.base import (
 )
 from taskyard.workspaces.bridge_client import BridgeClient
 
-from .archive import copied_work
+from .archive import copied_work, read_file
 from .bundle import BridgeBundle, ensure_volume, make_bundle
 from .container import (
     BRIDGE_MARKER,
     BRIDGE_PORT,
+    STATE_DIR,
     DockerOptions,
     container_name,
     create_kwargs,
@@ -190,6 +192,19 @@ class DockerProvider:
             # No engine: its containers are not running, and honestly paused is what is known.
             log.warning("task %s: %s", task_id, str(exc))
             return Presence.STOPPED
+
+    async def saved_state(self, data: WorkspaceData) -> dict[str, Any] | None:
+        """The bridge's state file, read out of the (stopped) container's home volume."""
+        task_id = str(data["id"])
+        try:
+            raw = await self.engine.call(
+                "reading the bridge's state file",
+                lambda c: read_file(c, task_id, f"{STATE_DIR}/state.json"),
+            )
+        except WorkspaceFailureError as exc:
+            log.info("task %s: %s", task_id, exc)
+            return None
+        return _json_object(raw)
 
     def client(self, data: WorkspaceData) -> BridgeClient:
         token = (Path(data["runtime"]) / "token").read_text().strip()
@@ -407,3 +422,13 @@ def _published(container: Any, spec: WorkspaceSpec, port: int, host: str) -> dic
 
 def _ms(since: float) -> int:
     return int((time.monotonic() - since) * 1000)
+
+
+def _json_object(raw: bytes | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
