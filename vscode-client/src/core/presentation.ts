@@ -153,7 +153,8 @@ export function inputModel(task: Pick<Task, "status" | "state" | "actions">): In
       return { ...base, sendLabel: "Queue", queue: true,
         placeholder: "The agent is working; your message waits for its next turn" };
     case "starting":
-      return { ...base, enabled: false, sendLabel: "Send", placeholder: "Waiting for the agent to start…" };
+      // The sidecar holds a message sent now until the agent takes messages (queued if busy).
+      return { ...base, sendLabel: "Send", placeholder: "The agent is starting; your message goes once it is ready" };
     case "needs_input":
       return { ...base, sendLabel: "Send", placeholder: "The agent asks for input; answer here" };
     case "complete":

@@ -76,10 +76,11 @@ export function task(over: Partial<Task> = {}): Task {
  */
 export function actionsFor(status: Task["status"], state?: NonNullable<Task["state"]>["state"]): Task["actions"] {
   return {
-    send: status === "active" || status === "paused" || status === "error",
+    // What the sidecar's lifecycle table answers for the usual case of each status.
+    send: status !== "unknown",
     interrupt: status === "active" && (state === "working" || state === "needs_input"),
-    pause: status === "active" || status === "initializing" || status === "error" || status === "unknown",
-    resume: status === "paused" || status === "error" || status === "unknown",
+    pause: status === "active" || status === "error" || status === "unknown",
+    resume: status === "paused" || status === "error",
     delete: true,
   };
 }

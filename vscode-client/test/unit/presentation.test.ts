@@ -65,7 +65,7 @@ describe("state → presentation", () => {
     assert.match(clockTime("2026-03-01T09:05:00.000Z", now), /^\d\d:\d\d$/);
   });
 
-  test("input: Queue while working, Resume and send when paused or failed, disabled while starting", () => {
+  test("input: Queue while working, Resume and send when paused or failed, held while starting", () => {
     assert.deepEqual(
       [inputModel(task({ state: st("working") })).sendLabel, inputModel(task({ state: st("working") })).queue],
       ["Queue", true],
@@ -76,7 +76,11 @@ describe("state → presentation", () => {
     const failed = inputModel(erroredTask());
     assert.deepEqual([failed.sendLabel, failed.resumeFirst, failed.enabled], ["Resume and send", true, true]);
     assert.match(failed.placeholder, /Sending resumes it first/);
-    assert.equal(inputModel(task({ status: "initializing", actions: actionsFor("initializing") })).enabled, false);
+    const starting = inputModel(task({ status: "initializing", actions: actionsFor("initializing") }));
+    assert.deepEqual([starting.enabled, starting.sendLabel], [true, "Send"]);
+    assert.match(starting.placeholder, /goes once it is ready/);
+    const refused = { ...actionsFor("initializing"), send: false };
+    assert.equal(inputModel(task({ status: "initializing", actions: refused })).enabled, false);
     assert.equal(inputModel(task()).sendLabel, "Send");
     assert.equal(inputModel(task()).resumeFirst, false);
   });
