@@ -24,8 +24,8 @@ from taskyard.services.secrets import SecretStore
 from taskyard.services.store import TaskStore
 from taskyard.services.tasks import TaskEvents, TaskService, build_engine
 from taskyard.services.templates import (
-    TemplateCatalog,
     TemplateFolder,
+    TemplateService,
     default_folders,
 )
 from taskyard.workspaces.bridge_client import close_shared_client
@@ -47,7 +47,7 @@ class Services:
     """Everything the protocol layer and the CLI call into."""
 
     store: TaskStore
-    catalog: TemplateCatalog
+    catalog: TemplateService
     secrets: SecretStore
     tasks: TaskService
     code: CodeOutService
@@ -113,7 +113,7 @@ async def build_services(
     store = TaskStore(root / "taskyard.db")
     await store.open()
     folders = template_folders(workspace, settings)
-    catalog = TemplateCatalog(folders, on_change=on_templates)  # type: ignore[arg-type]
+    catalog = TemplateService(folders, on_change=on_templates)  # type: ignore[arg-type]
     await catalog.load()
     if watch:
         await catalog.watch()

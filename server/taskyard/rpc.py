@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.protocol import default_converter
 from pygls.protocol.language_server import LanguageServerProtocol
@@ -23,11 +24,45 @@ from pygls.protocol.language_server import LanguageServerProtocol
 from taskyard.errors import as_taskyard_error
 from taskyard.protocol import METHODS, ParamsError, structure_params, unstructure
 
+if TYPE_CHECKING:
+    from taskyard.app import Services
+    from taskyard.services.tasks import Progress
+
 log = logging.getLogger(__name__)
 
 P = TypeVar("P")
-Handler = Callable[[Any, P, Any], Awaitable[Any]]
-"""``handler(ls, params, work_done_token)``."""
+
+
+class Call:
+    """What a handler may ask of the request itself: ``$/progress`` under the client's token."""
+
+    def __init__(self, ls: Any, token: Any) -> None:
+        self._ls = ls
+        self._token = token
+
+    def progress(self, title: str) -> Progress | None:
+        """``$/progress`` for a long operation, when the client offered a work-done token."""
+        if self._token is None:
+            return None
+        ls, token = self._ls, self._token
+        ls.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=title, cancellable=False)
+        )
+
+        def report(message: str, done: bool = False) -> None:
+            if done:
+                ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+            else:
+                ls.work_done_progress.report(token, types.WorkDoneProgressReport(message=message))
+
+        return report
+
+
+Handler = Callable[["Services", P, Call], Awaitable[Any]]
+"""``handler(services, typed_params, call)``: one call into a service."""
+
+REGISTRY: dict[str, Callable[[Any, Any], Awaitable[Any]]] = {}
+"""Every ``taskyard/*`` method with its wrapped handler (filled by :func:`method`)."""
 
 
 class RawJson:
@@ -88,10 +123,10 @@ def _params_object(raw: Any) -> tuple[dict[str, Any], Any]:
     return params, params.pop("workDoneToken", None)
 
 
-def method(name: str) -> Callable[[Handler[P]], Callable[[Any, Any], Awaitable[Any]]]:
-    """Wrap a handler ``(ls, typed_params, work_done_token)`` as the JSON-RPC method ``name``."""
+def method(name: str) -> Callable[[Handler[P]], Handler[P]]:
+    """Register a handler ``(services, typed_params, call)`` as the JSON-RPC method ``name``."""
 
-    def wrap(handler: Handler[P]) -> Callable[[Any, Any], Awaitable[Any]]:
+    def wrap(handler: Handler[P]) -> Handler[P]:
         async def run(ls: Any, raw: Any) -> Any:
             params, token = _params_object(raw)
             try:
@@ -99,7 +134,7 @@ def method(name: str) -> Callable[[Handler[P]], Callable[[Any, Any], Awaitable[A
             except ParamsError as exc:
                 raise JsonRpcInvalidParams(message=exc.message) from None
             try:
-                result = await handler(ls, typed, token)
+                result = await handler(await ls.services(), typed, Call(ls, token))
             except JsonRpcException:
                 raise
             except Exception as exc:
@@ -107,7 +142,8 @@ def method(name: str) -> Callable[[Handler[P]], Callable[[Any, Any], Awaitable[A
             return WireJson(unstructure(result)) if attrs.has(type(result)) else result
 
         run.__name__ = handler.__name__
-        return run
+        REGISTRY[name] = run
+        return handler
 
     return wrap
 

@@ -22,6 +22,11 @@ from pygls.lsp.server import LanguageServer
 from taskyard import __version__
 from taskyard.app import Services, build_services
 from taskyard.protocol import (
+    TASKS_DID_CHANGE,
+    TASKS_DID_DELETE,
+    TASKS_LOG_DID_APPEND,
+    TASKS_MESSAGE_DID_CHANGE,
+    TEMPLATES_DID_CHANGE,
     LogLine,
     SidecarSettings,
     Task,
@@ -30,11 +35,11 @@ from taskyard.protocol import (
     TasksDidChangeParams,
     TasksLogDidAppendParams,
     TasksMessageDidChangeParams,
+    TemplateCatalog,
     WireError,
     structure,
     unstructure,
 )
-from taskyard.protocol import _generated as wire
 from taskyard.rpc import TaskyardProtocol, make_converter
 
 log = logging.getLogger(__name__)
@@ -50,26 +55,24 @@ class Notifier:
         self._server.protocol.notify(method, unstructure(params))
 
     def task_changed(self, task: Task) -> None:
-        self._notify(wire.TASKS_DID_CHANGE, TasksDidChangeParams(task=task))
+        self._notify(TASKS_DID_CHANGE, TasksDidChangeParams(task=task))
 
     def task_deleted(self, task_id: str, name: str) -> None:
-        self._notify(wire.TASKS_DID_DELETE, TaskIdentity(id=task_id, name=name))
+        self._notify(TASKS_DID_DELETE, TaskIdentity(id=task_id, name=name))
 
     def message_changed(self, task_id: str, message: TaskMessage) -> None:
         self._notify(
-            wire.TASKS_MESSAGE_DID_CHANGE,
+            TASKS_MESSAGE_DID_CHANGE,
             TasksMessageDidChangeParams(task_id=task_id, message=message),
         )
 
     def log_appended(self, task_id: str, lines: list[LogLine]) -> None:
-        self._notify(
-            wire.TASKS_LOG_DID_APPEND, TasksLogDidAppendParams(task_id=task_id, lines=lines)
-        )
+        self._notify(TASKS_LOG_DID_APPEND, TasksLogDidAppendParams(task_id=task_id, lines=lines))
 
     def templates_changed(self, templates: Any, diagnostics: Any) -> None:
         self._notify(
-            wire.TEMPLATES_DID_CHANGE,
-            wire.TemplateCatalog(templates=templates, diagnostics=diagnostics),
+            TEMPLATES_DID_CHANGE,
+            TemplateCatalog(templates=templates, diagnostics=diagnostics),
         )
 
 
@@ -83,7 +86,6 @@ class TaskyardServer(LanguageServer):
         self.notifier = Notifier(self)
         self._services: Services | None = None
         self._ready: asyncio.Future[Services] | None = None
-        self._jobs: set[asyncio.Task[Any]] = set()
         self.workspace_root: Path | None = None
         self.settings = SidecarSettings()
 
@@ -117,18 +119,6 @@ class TaskyardServer(LanguageServer):
         if self._services is not None:
             await self._services.close()
             self._services = None
-
-    def run_job(self, coro: Any) -> None:
-        """Run a background job, keeping a reference and logging its failure."""
-        job = asyncio.ensure_future(coro)
-        self._jobs.add(job)
-
-        def done(task: asyncio.Task[Any]) -> None:
-            self._jobs.discard(task)
-            if not task.cancelled() and task.exception() is not None:
-                log.error("background job failed", exc_info=task.exception())
-
-        job.add_done_callback(done)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Answered request errors are expected outcomes (bad input, unknown task): the client

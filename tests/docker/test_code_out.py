@@ -56,10 +56,7 @@ async def test_diff_from_a_running_then_a_stopped_container(harness: Harness) ->
     data = await harness.provider.create(spec, logs)
     assert "new repository in /workspace" in logs.text("startup")
     client = harness.provider.client(data)
-    try:
-        await wait_reply(client, "Created hello.txt")
-    finally:
-        await client.aclose()
+    await wait_reply(client, "Created hello.txt")
     code = service(harness, data)
     status = container_git(harness, spec.task_id, "status", "--porcelain")
 
@@ -114,10 +111,7 @@ async def test_export_of_a_cloned_repository_makes_the_branch_on_the_host(
     )
     data = await harness.provider.create(spec, Logs())
     client = harness.provider.client(data)
-    try:
-        await wait_reply(client, "Created notes.md")
-    finally:
-        await client.aclose()
+    await wait_reply(client, "Created notes.md")
     data = await harness.provider.stop(data, grace=10.0)
 
     result = await service(harness, data, repo).export_branch("boxed", "boxed/notes")
@@ -148,10 +142,7 @@ async def test_a_setup_script_may_clone_into_the_empty_work_folder(harness: Harn
     assert "empty work folder /workspace for the template's setup script" in logs.text("startup")
     assert "base_commit" not in data
     client = harness.provider.client(data)
-    try:
-        await wait_reply(client, "Created notes.md")
-    finally:
-        await client.aclose()
+    await wait_reply(client, "Created notes.md")
     result = await service(harness, data).diff("boxed")
     # The base is where the cloned repository started: only the agent's file is new.
     assert [(f.path, f.change) for f in result.files] == [("notes.md", "added")]

@@ -34,14 +34,11 @@ async def test_full_lifecycle_with_the_demo_agent(harness: Harness) -> None:
     assert "serving demo agent" in logs.text("agent")
 
     client = provider.client(data)
-    try:
-        before = await wait_for(client, lambda s: idle(s) and s["initial_prompt_sent"])
-        await wait_reply(client, "Created hello.txt")
-        await client.send("what did you change")
-        conversation = await wait_reply(client, "what did you change")
-        await wait_for(client, idle)
-    finally:
-        await client.aclose()
+    before = await wait_for(client, lambda s: idle(s) and s["initial_prompt_sent"])
+    await wait_reply(client, "Created hello.txt")
+    await client.send("what did you change")
+    conversation = await wait_reply(client, "what did you change")
+    await wait_for(client, idle)
     exec_cat = harness.container(spec.task_id).exec_run(["cat", "/workspace/hello.txt"])
     assert exec_cat.output == b"hi there\n"
 
@@ -57,18 +54,15 @@ async def test_full_lifecycle_with_the_demo_agent(harness: Harness) -> None:
     assert await provider.inspect(data) == "running"
     assert "resuming demo session" in resumed.text("agent")
     client = provider.client(data)
-    try:
-        after = await wait_for(client, idle)
-        assert after["session_id"] == before["session_id"] == spec.task_id
-        assert after["initial_prompt_sent"] is True
-        messages = await client.messages()
-        assert messages[: len(conversation)] == conversation
-        assert user_messages(messages).count(PROMPT) == 1
-        await client.send("and now?")
-        await wait_reply(client, "and now?")
-        assert user_messages(await client.messages()).count(PROMPT) == 1
-    finally:
-        await client.aclose()
+    after = await wait_for(client, idle)
+    assert after["session_id"] == before["session_id"] == spec.task_id
+    assert after["initial_prompt_sent"] is True
+    messages = await client.messages()
+    assert messages[: len(conversation)] == conversation
+    assert user_messages(messages).count(PROMPT) == 1
+    await client.send("and now?")
+    await wait_reply(client, "and now?")
+    assert user_messages(await client.messages()).count(PROMPT) == 1
 
     await provider.delete(data)
     assert harness.leftovers(spec.task_id) == []
@@ -81,11 +75,8 @@ async def created_with_reply(harness: Harness) -> tuple[Any, Any, list[Any]]:
     spec = harness.spec(initial_prompt=PROMPT)
     data = await harness.provider.create(spec, Logs())
     client = harness.provider.client(data)
-    try:
-        await wait_for(client, lambda s: idle(s) and s["initial_prompt_sent"])
-        conversation = await wait_reply(client, "Created hello.txt")
-    finally:
-        await client.aclose()
+    await wait_for(client, lambda s: idle(s) and s["initial_prompt_sent"])
+    conversation = await wait_reply(client, "Created hello.txt")
     return spec, data, conversation
 
 
@@ -98,13 +89,10 @@ async def test_a_removed_container_resumes_from_its_volumes(harness: Harness) ->
 
     data = await provider.start(data, spec, Logs())
     client = provider.client(data)
-    try:
-        await wait_for(client, idle)
-        messages = await client.messages()
-        assert messages[: len(conversation)] == conversation
-        assert user_messages(messages).count(PROMPT) == 1
-    finally:
-        await client.aclose()
+    await wait_for(client, idle)
+    messages = await client.messages()
+    assert messages[: len(conversation)] == conversation
+    assert user_messages(messages).count(PROMPT) == 1
     await provider.delete(data)
     assert harness.leftovers(spec.task_id) == []
 

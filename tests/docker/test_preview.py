@@ -21,10 +21,7 @@ async def test_the_preview_port_is_published_on_loopback(harness: Harness) -> No
     spec = harness.spec(setup_script=SERVER, preview_port=8000)
     data = await harness.provider.create(spec, Logs())
     client = harness.provider.client(data)
-    try:
-        await wait_for(client, idle)
-    finally:
-        await client.aclose()
+    await wait_for(client, idle)
     url = data["preview_url"]
     assert url.startswith("http://127.0.0.1:") and not url.endswith(":8000")
     async with httpx.AsyncClient() as http:

@@ -24,7 +24,7 @@ from taskyard.services.names import NameGenerator
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import TaskRecord, TaskStore
 from taskyard.services.tasks import TaskService, build_engine
-from taskyard.services.templates import TemplateCatalog, TemplateFolder
+from taskyard.services.templates import TemplateFolder, TemplateService
 from tests.fakes.provider import FakeOwners, FakeProvider, FakeWorld
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "data" / "templates" / "engine"
@@ -68,7 +68,7 @@ class NoKeyring:
 class Engine:
     """One engine ("process") and what it announced."""
 
-    def __init__(self, name: str, world: FakeWorld, store: TaskStore, catalog: TemplateCatalog):
+    def __init__(self, name: str, world: FakeWorld, store: TaskStore, catalog: TemplateService):
         self.name = name
         self.world = world
         self.store = store
@@ -161,8 +161,8 @@ async def store(tmp_path: Path) -> AsyncIterator[TaskStore]:
 
 
 @pytest.fixture
-async def catalog() -> AsyncIterator[TemplateCatalog]:
-    loaded = TemplateCatalog([TemplateFolder(TEMPLATES, "builtin")])
+async def catalog() -> AsyncIterator[TemplateService]:
+    loaded = TemplateService([TemplateFolder(TEMPLATES, "builtin")])
     await loaded.load()
     yield loaded
     await loaded.close()
@@ -170,7 +170,7 @@ async def catalog() -> AsyncIterator[TemplateCatalog]:
 
 @pytest.fixture
 async def engines(
-    world: FakeWorld, store: TaskStore, catalog: TemplateCatalog
+    world: FakeWorld, store: TaskStore, catalog: TemplateService
 ) -> AsyncIterator[Callable[[str], Awaitable[Engine]]]:
     """Start engines by name; all are closed at the end of the test."""
     made: list[Engine] = []

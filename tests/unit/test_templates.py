@@ -17,9 +17,9 @@ from taskyard.services.templates import (
     BUILTIN_FOLDER,
     PresetNotFoundError,
     RenderError,
-    TemplateCatalog,
     TemplateFolder,
     TemplateNotFoundError,
+    TemplateService,
     default_folders,
 )
 
@@ -31,8 +31,8 @@ def user(folder: str | Path) -> TemplateFolder:
     return TemplateFolder(DATA / folder, "user")
 
 
-async def loaded(*folders: TemplateFolder) -> TemplateCatalog:
-    catalog = TemplateCatalog(folders)
+async def loaded(*folders: TemplateFolder) -> TemplateService:
+    catalog = TemplateService(folders)
     await catalog.load()
     return catalog
 
@@ -315,7 +315,7 @@ def names(templates: list[Template], _: list[TemplateDiagnostic]) -> list[str]:
 
 async def test_live_reload_add_break_fix_remove(tmp_path: Path) -> None:
     changes = Changes()
-    catalog = TemplateCatalog([TemplateFolder(tmp_path, "workspace")], changes)
+    catalog = TemplateService([TemplateFolder(tmp_path, "workspace")], changes)
     await catalog.load()
     await catalog.watch()
     try:
@@ -338,7 +338,7 @@ async def test_live_reload_add_break_fix_remove(tmp_path: Path) -> None:
 async def test_live_reload_of_a_folder_created_later(tmp_path: Path) -> None:
     changes = Changes()
     folder = tmp_path / "project" / ".taskyard" / "templates"
-    catalog = TemplateCatalog([GOOD, TemplateFolder(folder, "workspace")], changes)
+    catalog = TemplateService([GOOD, TemplateFolder(folder, "workspace")], changes)
     await catalog.load()
     await catalog.watch()
     try:
@@ -353,7 +353,7 @@ async def test_live_reload_of_a_folder_created_later(tmp_path: Path) -> None:
 
 async def test_set_folders_reloads_and_notifies(tmp_path: Path) -> None:
     changes = Changes()
-    catalog = TemplateCatalog([GOOD], changes)
+    catalog = TemplateService([GOOD], changes)
     await catalog.load()
     await catalog.set_folders([GOOD, user("dockerfile")])
     assert names(*changes.calls[-1]) == ["ok", "template"]
@@ -361,7 +361,7 @@ async def test_set_folders_reloads_and_notifies(tmp_path: Path) -> None:
 
 
 async def test_close_without_watch_and_twice_is_harmless() -> None:
-    catalog = TemplateCatalog([GOOD])
+    catalog = TemplateService([GOOD])
     await catalog.close()
     await catalog.watch()
     await catalog.close()

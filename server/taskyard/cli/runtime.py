@@ -33,7 +33,7 @@ from taskyard.cli.output import Output
 from taskyard.cli.parser import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE
 from taskyard.errors import as_taskyard_error
 from taskyard.services.secrets import SecretStore
-from taskyard.services.templates import TemplateCatalog, default_folders
+from taskyard.services.templates import TemplateService, default_folders
 
 log = logging.getLogger("taskyard.cli")
 
@@ -74,7 +74,7 @@ class Context:
         self.interrupted_note = "interrupted"
         """What Ctrl-C leaves behind, said when it ends the command."""
         self._services: Services | None = None
-        self._catalog: TemplateCatalog | None = None
+        self._catalog: TemplateService | None = None
 
     @property
     def workspace(self) -> Path:
@@ -90,11 +90,11 @@ class Context:
             await settle(self._services, self.follower)
         return self._services
 
-    async def catalog(self) -> TemplateCatalog:
+    async def catalog(self) -> TemplateService:
         if self._services is not None:
             return self._services.catalog
         if self._catalog is None:
-            self._catalog = TemplateCatalog(default_folders(self.workspace))
+            self._catalog = TemplateService(default_folders(self.workspace))
             await self._catalog.load()
         return self._catalog
 

@@ -10,7 +10,7 @@ from taskyard.cli.output import clip
 from taskyard.cli.runtime import Context
 from taskyard.errors import as_taskyard_error
 from taskyard.protocol import Preset, Template, TemplateDiagnostic, TemplateParameter
-from taskyard.services.templates import TemplateCatalog, TemplateNotFoundError
+from taskyard.services.templates import TemplateNotFoundError, TemplateService
 
 
 async def list_cmd(ctx: Context) -> int:
@@ -69,7 +69,7 @@ async def show_cmd(ctx: Context) -> int:
     return 0
 
 
-def _get(catalog: TemplateCatalog, name: str) -> Template:
+def _get(catalog: TemplateService, name: str) -> Template:
     """The template, or its error naming the broken file that would have defined it."""
     try:
         return catalog.get(name)

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from taskyard.protocol import TasksDiffParams, TasksExportBranchParams
-from taskyard.protocol import _generated as wire
-from taskyard.rpc import method
-
-
-@method(wire.TASKS_DIFF)
-async def diff(ls: Any, params: TasksDiffParams, _: Any) -> Any:
-    return await (await ls.services()).code.diff(params.task)
-
-
-@method(wire.TASKS_EXPORT_BRANCH)
-async def export_branch(ls: Any, params: TasksExportBranchParams, _: Any) -> Any:
-    code = (await ls.services()).code
-    return await code.export_branch(params.task, params.branch, params.message)
+from taskyard.app import Services
+from taskyard.protocol import (
+    TASKS_DIFF,
+    TASKS_EXPORT_BRANCH,
+    TasksDiffParams,
+    TasksDiffResult,
+    TasksExportBranchParams,
+    TasksExportBranchResult,
+)
+from taskyard.rpc import Call, method
 
 
-HANDLERS = {
-    wire.TASKS_DIFF: diff,
-    wire.TASKS_EXPORT_BRANCH: export_branch,
-}
+@method(TASKS_DIFF)
+async def diff(services: Services, params: TasksDiffParams, _: Call) -> TasksDiffResult:
+    return await services.code.diff(params.task)
+
+
+@method(TASKS_EXPORT_BRANCH)
+async def export_branch(
+    services: Services, params: TasksExportBranchParams, _: Call
+) -> TasksExportBranchResult:
+    return await services.code.export_branch(params.task, params.branch, params.message)

@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from taskyard.app import Services
 from taskyard.protocol import (
+    TEMPLATES_GET,
+    TEMPLATES_LIST,
+    TEMPLATES_VALIDATE,
+    Template,
     TemplateCatalog,
     TemplatesGetParams,
     TemplatesListParams,
     TemplatesValidateParams,
+    TemplatesValidateResult,
 )
-from taskyard.protocol import _generated as wire
-from taskyard.rpc import method
+from taskyard.rpc import Call, method
 
 
-@method(wire.TEMPLATES_LIST)
-async def list_templates(ls: Any, _: TemplatesListParams, __: Any) -> TemplateCatalog:
-    catalog: TemplateCatalog = (await ls.services()).catalog.snapshot()
-    return catalog
+@method(TEMPLATES_LIST)
+async def list_templates(services: Services, _: TemplatesListParams, __: Call) -> TemplateCatalog:
+    return services.catalog.snapshot()
 
 
-@method(wire.TEMPLATES_GET)
-async def get_template(ls: Any, params: TemplatesGetParams, _: Any) -> Any:
-    return (await ls.services()).catalog.get(params.name)
+@method(TEMPLATES_GET)
+async def get_template(services: Services, params: TemplatesGetParams, _: Call) -> Template:
+    return services.catalog.get(params.name)
 
 
-@method(wire.TEMPLATES_VALIDATE)
-async def validate(ls: Any, params: TemplatesValidateParams, _: Any) -> Any:
-    catalog = (await ls.services()).catalog
-    return catalog.validate(params.template, params.preset, params.parameters)
-
-
-HANDLERS = {
-    wire.TEMPLATES_LIST: list_templates,
-    wire.TEMPLATES_GET: get_template,
-    wire.TEMPLATES_VALIDATE: validate,
-}
+@method(TEMPLATES_VALIDATE)
+async def validate(
+    services: Services, params: TemplatesValidateParams, _: Call
+) -> TemplatesValidateResult:
+    return services.catalog.validate(params.template, params.preset, params.parameters)

@@ -98,9 +98,6 @@ class BridgeClient:
         # (its TLS context), for plain HTTP on loopback.
         self._http = http or shared_client()
 
-    async def aclose(self) -> None:
-        """Nothing to release: the HTTP client is shared (or owned by whoever passed it)."""
-
     async def _request(self, method: str, path: str, **kw: Any) -> Any:
         kw.setdefault("timeout", self._timeout)
         try:

@@ -17,7 +17,7 @@ from taskyard.protocol import TasksCreateParams
 from taskyard.services.names import NameGenerator, is_valid_name
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import TaskRecord, TaskStore
-from taskyard.services.templates import TemplateCatalog
+from taskyard.services.templates import TemplateService
 
 from .announce import Announcer, Clock
 from .events import Progress
@@ -35,7 +35,7 @@ class TaskCreation:
         self,
         *,
         store: TaskStore,
-        catalog: TemplateCatalog,
+        catalog: TemplateService,
         secrets: SecretStore,
         names: NameGenerator,
         lifecycle: TaskLifecycle,

@@ -35,7 +35,7 @@ from taskyard.lifecycle import (
 )
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import PhaseChanged, TaskRecord, TaskStore
-from taskyard.services.templates import TemplateCatalog
+from taskyard.services.templates import TemplateService
 from taskyard.workspaces.base import WorkspaceData, WorkspaceProvider
 
 from .announce import Announcer
@@ -63,7 +63,7 @@ class TaskLifecycle:
         self,
         *,
         store: TaskStore,
-        catalog: TemplateCatalog,
+        catalog: TemplateService,
         secrets: SecretStore,
         providers: Mapping[str, WorkspaceProvider],
         transitions: Transitions,

@@ -36,7 +36,7 @@ from taskyard.protocol import (
 from taskyard.services.names import NameGenerator
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import Change, TaskRecord, TaskStore
-from taskyard.services.templates import TemplateCatalog
+from taskyard.services.templates import TemplateService
 from taskyard.workspaces.base import WorkspaceProvider
 
 from .announce import Announcer, Clock
@@ -150,7 +150,7 @@ class TaskService:
 def build_engine(
     *,
     store: TaskStore,
-    catalog: TemplateCatalog,
+    catalog: TemplateService,
     secrets: SecretStore,
     names: NameGenerator,
     providers: Mapping[str, WorkspaceProvider],

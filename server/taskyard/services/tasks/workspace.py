@@ -10,12 +10,12 @@ import attrs
 
 from taskyard.services.secrets import SecretStore
 from taskyard.services.store import TaskRecord
-from taskyard.services.templates import TemplateCatalog
+from taskyard.services.templates import TemplateService
 from taskyard.workspaces.base import WorkspaceSpec
 
 
 async def workspace_spec(
-    catalog: TemplateCatalog,
+    catalog: TemplateService,
     secrets: SecretStore,
     record: TaskRecord,
     source_repo: str | None,

@@ -4,7 +4,7 @@ Templates are TOML files in up to three kinds of folders, read in priority order
 folder (:data:`BUILTIN_FOLDER`), the user's ``$XDG_CONFIG_HOME/taskyard/templates`` and the open
 workspace's ``.taskyard/templates`` (see :func:`default_folders`). A template from a later folder
 replaces an earlier one of the same name. A file that fails to load yields diagnostics and is
-left out, so it does not hide the template it would have replaced. :class:`TemplateCatalog`
+left out, so it does not hide the template it would have replaced. :class:`TemplateService`
 loads the folders in a worker thread, watches them with ``watchfiles`` and reports each change.
 
 File format (one file = one template; keys are snake_case; unknown keys are errors)::
@@ -92,9 +92,9 @@ __all__ = [
     "ChangeCallback",
     "PresetNotFoundError",
     "RenderError",
-    "TemplateCatalog",
     "TemplateFolder",
     "TemplateNotFoundError",
+    "TemplateService",
     "TemplateSpec",
     "ValidationResult",
     "default_folders",
@@ -136,7 +136,7 @@ def default_folders(
     return folders
 
 
-class TemplateCatalog:
+class TemplateService:
     """Loads, serves and live-reloads the templates of a list of folders.
 
     Parameters
