@@ -48,6 +48,9 @@ async def test_full_lifecycle_with_the_demo_agent(harness: Harness) -> None:
     assert harness.container(spec.task_id).status == "exited"
     # SIGINT reached the bridge, which saved its state and exited cleanly.
     assert harness.container(spec.task_id).attrs["State"]["ExitCode"] == 0
+    saved = await provider.saved_state(data)  # read out of the stopped container
+    assert saved is not None and saved["initial_prompt_sent"] is True
+    assert any("Created hello.txt" in m["message"] for m in saved["messages"])
 
     resumed = Logs()
     data = await provider.start(data, spec, resumed)

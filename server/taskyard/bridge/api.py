@@ -172,16 +172,16 @@ def _taskyard_routes(
         return _sse(bridge.hub.stream({"taskyard"}, lambda: bridge.replay("taskyard")))
 
     async def queue_list(_: Request) -> Response:
-        return json_response({"items": [_item(q) for q in bridge.queue()]})
+        return json_response({"items": [_item(q) for q in bridge.outbox.items]})
 
     async def queue_add(request: Request) -> Response:
         content = _content(_body_object(request))
         if not content.strip():
             raise HttpError(422, "content must not be empty", errors=[{"location": "body.content"}])
-        return json_response(_item(bridge.enqueue(content)), status=201)
+        return json_response(_item(bridge.outbox.enqueue(content)), status=201)
 
     async def queue_cancel(request: Request) -> Response:
-        if not bridge.cancel_queued(request.path_params["id"]):
+        if not bridge.outbox.cancel(request.path_params["id"]):
             raise HttpError(404, "no queued message with that id (already delivered or cancelled)")
         return json_response({"ok": True})
 

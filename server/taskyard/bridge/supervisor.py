@@ -15,7 +15,7 @@ import secrets
 import signal
 import time
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from . import persistence
@@ -25,18 +25,17 @@ from .conversation import Conversation
 from .events import Event, EventHub
 from .idlepause import IdlePause
 from .model import AgentState, Message, SignalSource, rfc3339
-from .persistence import QueueItem, SavedState, StateFileError
+from .outbox import Outbox
+from .persistence import SavedState, StateFileError
 from .screenwatch import ScreenWatcher
 from .signals import SignalRouter, idle_message, summary
 from .statetracker import Evidence, StateTracker
 from .terminal import ExitInfo, Terminal
-from .typist import BRACKETED_PASTE_MODE, DeliveryError, Typist
+from .typist import BRACKETED_PASTE_MODE, Typist
 
 log = logging.getLogger(__name__)
 
 READY_STATES = (AgentState.IDLE, AgentState.COMPLETE, AgentState.FAILED)
-MAX_DELIVERY_TRIES = 3
-"""Attempts at delivering the initial prompt or a queued message before giving up on it."""
 STABLE_STATES = (*READY_STATES, AgentState.NEEDS_INPUT, AgentState.EXITED)
 
 
@@ -77,15 +76,20 @@ class Bridge:
         self._typist: Typist | None = None
         self._send_lock = asyncio.Lock()
         self._delivering = False
-        self._pumping = False
-        """A delivery from the queue (or of the initial prompt) is on its way."""
-        self._failures: dict[str, int] = {}
+        self.outbox = Outbox(
+            lambda: self._saved,
+            deliver=self._deliver,
+            ready=self._outbox_ready,
+            sending=self._sending,
+            changed=self._queue_changed,
+            report=self.report_error,
+            retry_after=config.window or adapter.window,
+        )
         self._request_stop = request_stop
         self._idle = IdlePause(config.idle_timeout, self._pause_when_idle)
         self._save_handle: asyncio.TimerHandle | None = None
         self._last_status = ""
         self._exited = asyncio.Event()
-        self._tasks: set[asyncio.Future[None]] = set()
         self.started_at = time.time()
 
     # -- start-up --------------------------------------------------------------------------
@@ -169,7 +173,7 @@ class Bridge:
     @property
     def status(self) -> str:
         """agentapi's two-valued status: ``stable`` when a user message may be sent."""
-        busy = self._delivering or self._pumping or self._saved.queue
+        busy = self._delivering or self.outbox.busy or self.outbox.waiting
         if busy or self.state.state not in STABLE_STATES:
             return "running"
         return "stable"
@@ -242,102 +246,22 @@ class Bridge:
             self._status_maybe_changed()
             return message
 
-    # -- queue (extension) -----------------------------------------------------------------
+    # -- the outbox ----------------------------------------------------------------------
 
-    def queue(self) -> list[QueueItem]:
-        return list(self._saved.queue)
+    def _outbox_ready(self) -> bool:
+        free = not self._delivering and not self._send_lock.locked()
+        return free and self.state.state in READY_STATES
 
-    def enqueue(self, content: str) -> QueueItem:
-        item = QueueItem(uuid.uuid4().hex[:12], content.strip(), time.time())
-        self._saved.queue.append(item)
-        self._queue_changed()
-        asyncio.get_running_loop().call_soon(self._pump_queue)
-        return item
-
-    def cancel_queued(self, item_id: str) -> bool:
-        before = len(self._saved.queue)
-        self._saved.queue = [q for q in self._saved.queue if q.id != item_id]
-        if len(self._saved.queue) == before:
-            return False
-        self._queue_changed()
-        return True
+    def _sending(self, what: str) -> None:
+        self.tracker.external(AgentState.WORKING, SignalSource.API, "Sending: " + what)
 
     def _queue_changed(self) -> None:
         items = [
-            {"id": q.id, "content": q.content, "time": rfc3339(q.time)} for q in self._saved.queue
+            {"id": q.id, "content": q.content, "time": rfc3339(q.time)} for q in self.outbox.items
         ]
         self.hub.publish(Event("queue_change", {"items": items}, "taskyard"))
         self._status_maybe_changed()
         self._schedule_save(0)
-
-    def _pump_queue(self) -> bool:
-        """Deliver the initial prompt, then queued messages, whenever the agent is ready.
-
-        Returns whether a delivery started. The state turns ``working`` before the typing, so a
-        client never sees the agent free while a message is on its way to it.
-        """
-        if self._pumping or self._delivering or self._send_lock.locked():
-            return False
-        if self.state.state not in READY_STATES:
-            return False
-        item: QueueItem | None = None
-        if not self._saved.initial_prompt_sent and self._saved.initial_prompt:
-            text = self._saved.initial_prompt
-        elif self._saved.queue:
-            item = self._saved.queue[0]
-            text = item.content
-        else:
-            return False
-        self._pumping = True
-        self.tracker.external(AgentState.WORKING, SignalSource.API, "Sending: " + summary(text))
-        self._spawn(self._deliver_background(text, item))
-        return True
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run a background job, holding a reference so it cannot be garbage-collected."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _deliver_background(self, text: str, item: QueueItem | None) -> None:
-        """Deliver the initial prompt or a queued message; it counts as sent once typed."""
-        key = item.id if item is not None else "initial prompt"
-        try:
-            await self._deliver(text)
-        except (DeliveryError, OSError) as exc:
-            self._delivery_failed(key, item, str(exc))
-            return
-        finally:
-            self._pumping = False
-        self._failures.pop(key, None)
-        if item is None:
-            self._saved.initial_prompt_sent = True
-            self._schedule_save(0)
-        else:
-            self.cancel_queued(item.id)
-
-    def _delivery_failed(self, key: str, item: QueueItem | None, why: str) -> None:
-        """Keep the message for the agent's next ready moment; give up after a few tries."""
-        tries = self._failures[key] = self._failures.get(key, 0) + 1
-        what = "the initial prompt" if item is None else "a queued message"
-        if tries < MAX_DELIVERY_TRIES:
-            self.report_error(f"Could not deliver {what} ({why}); it stays queued", "warning")
-            # Again once the agent had a moment (it may already look ready: no state change
-            # would come to trigger the retry).
-            retry = self.config.window or self.adapter.window
-            asyncio.get_running_loop().call_later(retry, self._pump_queue)
-            return
-        self._failures.pop(key, None)
-        self.report_error(
-            f"Could not deliver {what} after {tries} tries ({why}); send it again: "
-            + summary(item.content if item else self._saved.initial_prompt),
-            "error",
-        )
-        if item is None:
-            self._saved.initial_prompt_sent = True  # given up on, and said so
-            self._schedule_save(0)
-        else:
-            self.cancel_queued(item.id)
 
     # -- signals from hooks and self-reports -----------------------------------------------
 
@@ -369,7 +293,7 @@ class Bridge:
         assert self.watcher is not None
         changed_at = time.time() - self.watcher.quiet_for()
         self.tracker.screen(self.adapter.classify(lines), changed_at, stable=True)
-        self._pump_queue()
+        self.outbox.pump()
 
     def _on_exit(self, info: ExitInfo) -> None:
         self._exited.set()
@@ -413,7 +337,7 @@ class Bridge:
     def _state_changed(self, evidence: Evidence) -> None:
         # A turn boundary: persist now, so a kill -9 right after loses nothing the user saw.
         self._schedule_save(0)
-        if evidence.state in READY_STATES and self._pump_queue():
+        if evidence.state in READY_STATES and self.outbox.pump():
             return  # the delivery already announced "working" instead of this free state
         self.hub.publish(Event("state_change", self.state_json(), "taskyard"))
         self._status_maybe_changed()

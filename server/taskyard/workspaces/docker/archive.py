@@ -10,6 +10,9 @@ what the agent could have written into it. Its ``config`` is replaced by a minim
 ``core.fsmonitor``, ``core.sshCommand``, filters, aliases or includes), alternates and hooks are
 dropped, ``.git`` must be a real folder (a ``gitdir:`` file could point host git at any
 repository) and links inside it are not extracted.
+
+One small file can be read out too: the bridge's state file, so that a task that stopped while
+no Taskyard process followed it still has its conversation (:func:`saved_state`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
+import logging
 import os
 import re
 import shutil
@@ -31,6 +36,8 @@ from taskyard.workspaces.base import WorkFolder
 
 from .container import DEFAULT_IMAGE, labels, volume_names
 from .engine import DockerEngine, find_container, find_volumes
+
+log = logging.getLogger(__name__)
 
 _SHA256 = re.compile(r"^\s*objectformat\s*=\s*sha256\s*$", re.I | re.M)
 _SAFE_CONFIG = "[core]\n\trepositoryformatversion = {version}\n\tbare = false\n{extensions}"
@@ -168,7 +175,23 @@ STATE_FILE_LIMIT = 32 * 1024 * 1024
 """Most bytes of a bridge state file read out of a container."""
 
 
-def read_file(client: Any, task_id: str, path: str) -> bytes | None:
+async def saved_state(engine: DockerEngine, task_id: str, path: str) -> dict[str, Any] | None:
+    """The JSON object in the file ``path`` of the task's container, or None (logged)."""
+    try:
+        raw = await engine.call(
+            "reading the bridge's state file", lambda c: _read_file(c, task_id, path)
+        )
+    except WorkspaceFailureError as exc:
+        log.info("task %s: %s", task_id, exc)
+        return None
+    try:
+        value = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _read_file(client: Any, task_id: str, path: str) -> bytes | None:
     """One small file of the task's container (running or stopped), or None without it."""
     container = find_container(client, task_id)
     if container is None:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import re
@@ -54,7 +53,7 @@ from taskyard.workspaces.base import (
 )
 from taskyard.workspaces.bridge_client import BridgeClient
 
-from .archive import copied_work, read_file
+from .archive import copied_work, saved_state
 from .bundle import BridgeBundle, ensure_volume, make_bundle
 from .container import (
     BRIDGE_MARKER,
@@ -195,16 +194,7 @@ class DockerProvider:
 
     async def saved_state(self, data: WorkspaceData) -> dict[str, Any] | None:
         """The bridge's state file, read out of the (stopped) container's home volume."""
-        task_id = str(data["id"])
-        try:
-            raw = await self.engine.call(
-                "reading the bridge's state file",
-                lambda c: read_file(c, task_id, f"{STATE_DIR}/state.json"),
-            )
-        except WorkspaceFailureError as exc:
-            log.info("task %s: %s", task_id, exc)
-            return None
-        return _json_object(raw)
+        return await saved_state(self.engine, str(data["id"]), f"{STATE_DIR}/state.json")
 
     def client(self, data: WorkspaceData) -> BridgeClient:
         token = (Path(data["runtime"]) / "token").read_text().strip()
@@ -422,13 +412,3 @@ def _published(container: Any, spec: WorkspaceSpec, port: int, host: str) -> dic
 
 def _ms(since: float) -> int:
     return int((time.monotonic() - since) * 1000)
-
-
-def _json_object(raw: bytes | None) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
