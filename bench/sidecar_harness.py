@@ -1,8 +1,8 @@
 """The sidecar benchmarks' harness: the real stdio sidecar driven by a pygls client.
 
 :class:`Sidecar` starts ``python -m taskyard serve`` with its own data folder, talks raw JSON to
-it (as the editor does, through the envelopes of :mod:`taskyard.rpc`) and timestamps every
-``taskyard/*`` notification the moment the client reads it, so waiting for one never adds
+it as the editor does (the raw client of :mod:`taskyard.protocol.client`) and timestamps
+every ``taskyard/*`` notification the moment the client reads it, so waiting for one never adds
 polling delay to a figure. The ``/proc`` helpers below measure memory and find the processes a
 run leaves behind: every bridge and agent of a run mentions the run's temp folder on its command
 line, which is how :func:`leftover_pids` tells ours from anything else on the machine.
@@ -21,19 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 
-from taskyard.protocol import METHODS
-from taskyard.rpc import RawNotification, RawRequest, RawResponse, make_converter
+from taskyard.protocol.client import make_raw_client
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTIFICATIONS = (
-    "taskyard/tasks/didChange",
-    "taskyard/tasks/didDelete",
-    "taskyard/tasks/messageDidChange",
-    "taskyard/tasks/logDidAppend",
-    "taskyard/templates/didChange",
-)
 Note = tuple[float, str, dict[str, Any]]
 """(perf_counter when the client read it, method, params)."""
 
@@ -70,31 +61,12 @@ class Sidecar:
         self.notes: list[Note] = []
         self._arrived = asyncio.Event()
         self._stderr_job: asyncio.Task[None] | None = None
-        self.client = self._make_client()
-
-    def _make_client(self) -> LanguageClient:
-        client = LanguageClient("taskyard-bench", "0", converter_factory=make_converter)
-        protocol = client.protocol
-        original = protocol.get_message_type
-
         # Taskyard's methods keep their params and results as raw JSON, as in the e2e tests.
-        def message_type(method: str) -> Any:
-            if method in METHODS:
-                return RawRequest
-            return RawNotification if method.startswith("taskyard/") else original(method)
+        self.client = make_raw_client("taskyard-bench", "0", on_notification=self._note)
 
-        protocol.get_message_type = message_type  # type: ignore[method-assign]
-        protocol.get_result_type = (  # type: ignore[method-assign]
-            lambda method: RawResponse if method in METHODS else None
-        )
-        for method in NOTIFICATIONS:
-
-            def handler(params: Any, method: str = method) -> None:
-                self.notes.append((time.perf_counter(), method, params))
-                self._arrived.set()
-
-            client.feature(method)(handler)
-        return client
+    def _note(self, at: float, method: str, params: Any) -> None:
+        self.notes.append((at, method, params))
+        self._arrived.set()
 
     @property
     def pid(self) -> int:

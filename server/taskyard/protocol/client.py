@@ -11,13 +11,14 @@ as raw.
 
 :func:`make_raw_client` builds a pygls ``LanguageClient`` on that protocol and the converter
 that keeps :class:`~taskyard.rpc.RawJson` as is, and can pass every ``taskyard/*`` notification
-to a callback with the time it was read. A client built on another pygls client class (pytest-lsp's)
-combines :class:`RawProtocol` with that class's protocol and uses :func:`raw_converter` and
-:func:`record_notifications` the same way::
+to a callback with the time it was read. A client of another pygls client class (pytest-lsp's
+in the e2e tests) puts :class:`RawProtocol` in front of that class's own protocol, and uses
+:func:`raw_converter` and :func:`record_notifications` the same way::
 
-    class TestProtocol(RawProtocol, pytest_lsp.protocol.LanguageClientProtocol): ...
+    class Protocol(RawProtocol, pytest_lsp.protocol.LanguageClientProtocol): ...
 
-    client = pytest_lsp.LanguageClient(protocol_cls=TestProtocol, converter_factory=raw_converter)
+    client = pytest_lsp.LanguageClient(protocol_cls=Protocol, converter_factory=raw_converter)
+    record_notifications(client, lambda at, method, params: ...)
 """
 
 from __future__ import annotations
