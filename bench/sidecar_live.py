@@ -122,7 +122,7 @@ async def workspaces(db: Path, ids: list[str]) -> dict[str, dict[str, Any]]:
     """Each task's workspace data as the sidecar stored it, read through a second store."""
     async with TaskStore(db) as store:
         records = [await store.get_task(tid) for tid in ids]
-    return {r.id: r.workspace for r in records if r is not None}
+    return {r.id: r.workspace.data for r in records if r is not None}
 
 
 async def bench_memory(sidecar: Sidecar, ids: list[str], idle_seconds: float) -> None:

@@ -1,9 +1,10 @@
 """The JSON-RPC boundary: params in, results out, errors mapped, all in one wrapper.
 
-pygls's typed decoding answers nothing at all on bad params (style.md §9), so every Taskyard
-method is registered with a loose envelope whose ``params`` stays raw JSON. :func:`method`
-then validates the params against the contract (``-32602`` naming the field), calls the handler
-with the typed params, and turns the result back into wire JSON. Domain errors become JSON-RPC
+pygls's typed decoding answers nothing at all on bad params (see docs/CONTRIBUTING.md), so
+every Taskyard method is registered with a loose envelope whose ``params`` stays raw JSON.
+:func:`method` then validates the params against the contract (``-32602`` naming the field),
+calls the handler with the services and the typed params, and turns the result back into wire
+JSON. Domain errors become JSON-RPC
 errors with their stable code and ``data.kind`` here, and only here; anything unexpected is
 logged with its traceback and answered with a generic message (a traceback could hold secrets).
 """

@@ -3,7 +3,7 @@
 It owns the services (built by :mod:`taskyard.app` once the client is initialized, with the
 client's workspace folder), registers the JSON-RPC handlers (:mod:`taskyard.handlers`), and is
 the one place service events turn into notifications (:class:`Notifier`). Background failures
-are logged, never popped up as "Error in server" messages (style.md §10.9).
+are logged, never popped up as "Error in server" messages (docs/CONTRIBUTING.md, "Errors").
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from taskyard import protocol
+from taskyard import lifecycle, protocol
 from taskyard.protocol import ParamsError, structure_params, structure_result, unstructure
 from taskyard.protocol.converter import _to_camel
 
@@ -292,3 +292,30 @@ def typed_examples() -> str:
         lines.append(f"// {path.relative_to(EXAMPLES).as_posix()}")
         lines.append(f"export const example{index}: {type_name} = {path.read_text()};")
     return "\n".join(lines) + "\n"
+
+
+# -- the lifecycle's enums are the wire's words --------------------------------------------------
+
+
+def _enum_values(type_name: str) -> list[str]:
+    return list(TYPES[f"{type_name}.schema.json"]["enum"])
+
+
+@pytest.mark.parametrize(
+    ("enum", "wire"),
+    [
+        pytest.param(lifecycle.TaskStatus, _enum_values("TaskStatus"), id="TaskStatus"),
+        pytest.param(lifecycle.AgentState, _enum_values("AgentState"), id="AgentState"),
+        pytest.param(lifecycle.StateSource, _enum_values("StateSource"), id="StateSource"),
+        pytest.param(
+            lifecycle.ProviderName, _enum_values("WorkspaceProvider"), id="WorkspaceProvider"
+        ),
+        pytest.param(
+            lifecycle.Action,
+            list(TYPES["TaskActions.schema.json"]["properties"]),
+            id="TaskActions",
+        ),
+    ],
+)
+def test_lifecycle_enums_speak_the_wire(enum: type[Any], wire: list[str]) -> None:
+    assert [member.value for member in enum] == wire

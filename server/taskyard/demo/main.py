@@ -345,8 +345,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add = parser.add_argument
     add("--data-dir", type=Path, help="Taskyard data folder (default: a fresh temporary one)")
     add("--keep", action="store_true", help="keep the data folder, the repository and the task")
-    add("--logs", type=Path, default=Path("taskyard-demo-logs.md"), metavar="PATH",
-        help="where to save the task's logs (default: ./taskyard-demo-logs.md)")  # fmt: skip
+    default_logs = Path(tempfile.gettempdir()) / "taskyard-demo-logs.md"
+    add("--logs", type=Path, default=default_logs, metavar="PATH",
+        help=f"where to save the task's logs (default: {default_logs})")  # fmt: skip
     # For tests: a sidecar command that fails shows the failure path.
     add("--server-command", help=argparse.SUPPRESS)
     return parser.parse_args(argv)

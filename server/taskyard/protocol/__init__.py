@@ -1,9 +1,11 @@
 """The sidecar's JSON-RPC contract: wire types, method tables and the wire converter.
 
-Everything here comes from ``schemas/`` (see ``schemas/README.md``): :mod:`._generated` holds
+The contract comes from ``schemas/`` (see ``schemas/README.md``): :mod:`._generated` holds
 the attrs classes and the ``METHODS``/``NOTIFICATIONS``/``REQUEST_ERRORS``/``ERRORS`` tables,
 :mod:`._schemas` the JSON Schemas, and :mod:`.converter` turns wire JSON into those classes and
-back. Handlers import from this package only, never from the private modules.
+back. Handlers import from this package only, never from the private modules. Beside them,
+hand-written, :mod:`.client` is the raw JSON-RPC client of the sidecar that the demo, the
+benchmarks and the end-to-end tests share.
 """
 
 from . import _generated

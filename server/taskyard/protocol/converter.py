@@ -1,7 +1,7 @@
 """The wire converter: camelCase JSON ↔ the attrs classes of :mod:`._generated`.
 
 Every value that crosses the JSON-RPC boundary goes through here, never through lsprotocol's
-converter, which drops fields equal to their default (style.md §9). The rules:
+converter, which drops fields equal to their default (see docs/CONTRIBUTING.md). The rules:
 
 - field names are snake_case in Python and camelCase on the wire;
 - unknown keys are rejected when structuring;
