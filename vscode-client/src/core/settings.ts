@@ -1,6 +1,6 @@
 /**
  * The extension's settings → the `SidecarSettings` the sidecar honours. Variables are expanded
- * here, not in the sidecar (style.md §10.12); blank folders are dropped and an unknown provider
+ * here, not in the sidecar (docs/CONTRIBUTING.md, "Settings"); blank folders are dropped and an unknown provider
  * name falls back to `auto`, so a hand-edited settings.json never makes the sidecar reject the
  * whole object.
  */

@@ -1,7 +1,7 @@
 /**
  * The palette commands. Each takes an optional task id (from the panel's menus) and otherwise
  * asks with a picker that lists the tasks the action is allowed on, with their status.
- * Failures of these user actions open an error message; nothing else pops up (style.md §10.9).
+ * Failures of these user actions open an error message; nothing else pops up (docs/CONTRIBUTING.md, "Errors").
  */
 
 import * as os from "node:os";
