@@ -87,3 +87,19 @@ def test_self_reports_and_notifications_become_evidence() -> None:
     with pytest.raises(ValueError, match="unknown state 'exited'"):
         signals.apply({"state": "exited"})
     assert tracker.seen == [("complete", "all done"), ("idle", "Old.")]  # the last reply
+
+
+async def test_a_stop_during_typing_waits_for_its_turn() -> None:
+    """A fast agent's Stop hook can arrive before the bridge recorded the message it answers:
+    its reply then belongs to that message's turn, not to the one before."""
+    signals, conversation, _ = router(["Echo: second"])
+    conversation.typing = True
+    signals.apply({"source": "hook", "event": "Stop", "payload": {}})
+    before = [m.content for m in conversation.messages]
+    assert before[-1] == "do it"  # nothing attributed to the turn that is still being typed
+    conversation.typing = False
+    conversation.add_user("second", before=[])
+    assert signals.delivered() is True
+    assert conversation.messages[-1].content == "Echo: second"
+    assert conversation.messages[-2].content == "second"
+    assert signals.delivered() is False  # held once, applied once

@@ -29,6 +29,8 @@ class SignalRouter:
         self._adapter = adapter
         self._tracker = tracker
         self._conversation = conversation
+        self._held: Mapping[str, Any] | None = None
+        """A ``Stop`` that arrived while a message was still being typed (see :meth:`apply`)."""
 
     def apply(self, body: Mapping[str, Any]) -> str | None:
         """Apply one signal; returns the state it produced, or None when ignored."""
@@ -43,6 +45,11 @@ class SignalRouter:
             self._tracker.external(AgentState.IDLE, SignalSource.NOTIFICATION, self.idle_message())
             return str(AgentState.IDLE.value)
         mapped = self._adapter.hook_state(event, payload)
+        if event == "Stop" and self._conversation.typing:
+            # The agent answered the message being typed before the bridge recorded it (a fast
+            # model): the reply and the idle belong to that turn, so they wait for it.
+            self._held = body
+            return None if mapped is None else str(mapped[0].value)
         if event == "Stop":
             self._reply_from_transcript(payload)
         if mapped is None:
@@ -52,6 +59,14 @@ class SignalRouter:
             message = self.idle_message()
         self._tracker.external(state, SignalSource.HOOK, message)
         return str(state.value)
+
+    def delivered(self) -> bool:
+        """The message being typed is recorded: apply a ``Stop`` held for it; whether one was."""
+        held, self._held = self._held, None
+        if held is None:
+            return False
+        self.apply(held)
+        return True
 
     def idle_message(self) -> str:
         return idle_message(self._conversation)

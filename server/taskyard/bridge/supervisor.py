@@ -238,9 +238,10 @@ class Bridge:
                 # answer is acted on at once): start the reply from the screen as it is now.
                 self.conversation.on_screen(self.watcher.lines)
             asked = self.state.state is AgentState.NEEDS_INPUT and self.state.at >= typing_from
-            if not asked:
-                # Unless the agent already asked something about this very message (Aider's
-                # "Add file to the chat?" can appear before the typing is done).
+            if not self.signals.delivered() and not asked:
+                # Unless the agent already answered (its Stop hook was held for this turn) or
+                # asked something about this very message (Aider's "Add file to the chat?" can
+                # appear before the typing is done).
                 self.tracker.external(AgentState.WORKING, SignalSource.API, summary(text))
             self._schedule_save(0)
             self._status_maybe_changed()
