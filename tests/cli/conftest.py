@@ -9,7 +9,6 @@ fixture deletes its tasks at the end and kills any bridge still running from its
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -20,8 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
+
+from tests.commands import Result
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that would change what the CLI does: real API keys (task naming calls Claude when
@@ -30,23 +30,6 @@ SCRUBBED = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "PYTHONDONT
 # Each run is a fresh interpreter: without cached bytecode every one would compile ~400
 # modules again (about a third of a second). The cache lives outside the repository.
 PYCACHE = Path(tempfile.gettempdir()) / "taskyard-cli-tests-pycache"
-
-
-@attrs.frozen
-class Result:
-    """One finished CLI run."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    @property
-    def error_line(self) -> str:
-        lines = self.err.strip().splitlines()
-        return lines[-1] if lines else ""
 
 
 class Cli:

@@ -29,6 +29,7 @@ from taskyard.workspaces.bridge_client import BridgeClient, close_shared_client
 from taskyard.workspaces.docker.container import DEFAULT_IMAGE, DockerOptions
 from taskyard.workspaces.docker.engine import task_filter
 from taskyard.workspaces.docker.provider import DockerProvider
+from tests.engines import engine_or_skip
 
 BASE_IMAGE = os.environ.get("TASKYARD_BASE_IMAGE", "taskyard-base:bookworm-minbase")
 """The imported minbase rootfs: a real image without python3."""
@@ -37,17 +38,7 @@ BASE_IMAGE = os.environ.get("TASKYARD_BASE_IMAGE", "taskyard-base:bookworm-minba
 @pytest.fixture(scope="session")
 def docker_client() -> Iterator[Any]:
     """A plain docker client for checking what the provider did (skips without an engine)."""
-    try:
-        client = docker.from_env(timeout=30)
-        client.ping()
-    except docker.errors.DockerException as exc:
-        where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-        if os.environ.get("CI"):
-            # CI installs and starts an engine (tools/docker-setup.sh): its absence is a failure.
-            pytest.fail(f"no Docker engine reachable at {where} in CI: {exc}")
-        pytest.skip(
-            f"no Docker engine reachable at {where} (tools/docker-setup.sh starts one): {exc}"
-        )
+    client = engine_or_skip()
     for image in (DEFAULT_IMAGE, BASE_IMAGE):
         try:
             client.images.get(image)

@@ -148,3 +148,26 @@ async def call(client: LanguageClient, method: str, params: dict[str, Any]) -> A
 def recorder(client: LanguageClient) -> Recorder:
     rec: Recorder = client.recorder  # type: ignore[attr-defined]
     return rec
+
+
+async def start_sidecar(
+    data: Path,
+    workspace: Path,
+    *,
+    options: Any = None,
+    env: dict[str, str] | None = None,
+) -> LanguageClient:
+    """A sidecar of its own (for tests that kill it or restart it), initialized."""
+    client = make_client()
+    await client.start_io(
+        sys.executable, "-m", "taskyard", "serve", env=sidecar_env(data) | (env or {})
+    )
+    await initialize(client, workspace, options)
+    return client
+
+
+async def rpc(
+    client: LanguageClient, method: str, params: dict[str, Any], within: float = 30
+) -> Any:
+    """A request answered within ``within`` seconds (a hang fails the test)."""
+    return await asyncio.wait_for(client.protocol.send_request_async(method, params), within)

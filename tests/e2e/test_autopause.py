@@ -6,17 +6,15 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
 from pygls.lsp.client import LanguageClient
 
-from .conftest import initialize, make_client, recorder, sidecar_env
+from .conftest import recorder, rpc, start_sidecar
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -25,16 +23,14 @@ TEMPLATES = ROOT / "tests" / "data" / "settings" / "idle-templates"
 DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-idle-"))
 
 
-async def rpc(client: LanguageClient, method: str, params: dict[str, Any]) -> Any:
-    return await asyncio.wait_for(client.protocol.send_request_async(method, params), 30)
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client() -> AsyncIterator[LanguageClient]:
-    client = make_client()
-    env = sidecar_env(DATA) | {"TASKYARD_IDLE_MINUTE_SECONDS": "1"}
-    await client.start_io(sys.executable, "-m", "taskyard", "serve", env=env)
-    await initialize(client, DATA, {"templateFolders": [str(TEMPLATES)]})
+    client = await start_sidecar(
+        DATA,
+        DATA,
+        options={"templateFolders": [str(TEMPLATES)]},
+        env={"TASKYARD_IDLE_MINUTE_SECONDS": "1"},
+    )
     yield client
     await client.shutdown_async(None)
     client.exit(None)

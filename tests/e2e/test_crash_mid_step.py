@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,7 +23,8 @@ import pytest
 import pytest_asyncio
 from pygls.lsp.client import LanguageClient
 
-from .conftest import initialize, make_client, recorder, sidecar_env
+from .conftest import recorder, rpc
+from .conftest import start_sidecar as start_fresh_sidecar
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -33,18 +33,11 @@ WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-crash-ws-"))
 
 
 async def start_sidecar() -> LanguageClient:
-    client = make_client()
-    await client.start_io(sys.executable, "-m", "taskyard", "serve", env=sidecar_env(DATA))
-    await initialize(client, WORKSPACE)  # type: ignore[arg-type]
-    return client
+    return await start_fresh_sidecar(DATA, WORKSPACE)
 
 
 def kill_sidecar(client: LanguageClient) -> None:
     client._server.kill()  # type: ignore[union-attr]  # SIGKILL: no shutdown, no clean-up
-
-
-async def rpc(client: LanguageClient, method: str, params: dict[str, Any]) -> Any:
-    return await asyncio.wait_for(client.protocol.send_request_async(method, params), 60)
 
 
 async def snapshot(
@@ -92,7 +85,7 @@ async def test_killed_mid_pause_then_paused_and_resumable(sidecar: LanguageClien
     task = await an_idle_task(sidecar, "create a.txt with a")
     pid = bridge_pid(task["id"])
     os.kill(pid, signal.SIGSTOP)  # the bridge cannot answer the shutdown: the pause hangs
-    pausing = asyncio.ensure_future(rpc(sidecar, "taskyard/tasks/pause", {"task": task["id"]}))
+    pausing = asyncio.ensure_future(rpc(sidecar, "taskyard/tasks/pause", {"task": task["id"]}, 60))
     await snapshot(sidecar, task["id"], lambda t: t["workspace"]["status"] == "stopping")
     kill_sidecar(sidecar)
     pausing.cancel()

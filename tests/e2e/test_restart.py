@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -23,7 +22,8 @@ from pygls.lsp.client import LanguageClient
 from taskyard.app import build_services
 from taskyard.protocol import TasksCreateParams
 
-from .conftest import initialize, make_client, recorder, sidecar_env
+from .conftest import recorder, rpc, sidecar_env
+from .conftest import start_sidecar as start_fresh_sidecar
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -32,14 +32,7 @@ WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-restart-ws-"))
 
 
 async def start_sidecar() -> LanguageClient:
-    client = make_client()
-    await client.start_io(sys.executable, "-m", "taskyard", "serve", env=sidecar_env(DATA))
-    await initialize(client, WORKSPACE)  # type: ignore[arg-type]
-    return client
-
-
-async def rpc(client: LanguageClient, method: str, params: dict[str, Any]) -> Any:
-    return await asyncio.wait_for(client.protocol.send_request_async(method, params), 30)
+    return await start_fresh_sidecar(DATA, WORKSPACE)
 
 
 async def wait_state(

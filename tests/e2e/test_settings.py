@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest_asyncio
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from .conftest import initialize, make_client, recorder, sidecar_env
+from .conftest import recorder, rpc, start_sidecar
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -29,10 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXTRA = ROOT / "tests" / "data" / "settings" / "extra-templates"
 DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-settings-"))
 WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-settings-ws-"))
-
-
-async def rpc(client: LanguageClient, method: str, params: dict[str, Any]) -> Any:
-    return await asyncio.wait_for(client.protocol.send_request_async(method, params), 30)
 
 
 def configure(client: LanguageClient, settings: Any) -> None:
@@ -43,10 +38,8 @@ def configure(client: LanguageClient, settings: Any) -> None:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client() -> AsyncIterator[LanguageClient]:
-    client = make_client()
-    await client.start_io(sys.executable, "-m", "taskyard", "serve", env=sidecar_env(DATA))
-    await initialize(
-        client, WORKSPACE, {"templateFolders": [str(EXTRA)], "defaultProvider": "auto"}
+    client = await start_sidecar(
+        DATA, WORKSPACE, options={"templateFolders": [str(EXTRA)], "defaultProvider": "auto"}
     )
     yield client
     await client.shutdown_async(None)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata
-import json
 import os
 import re
 import shutil
@@ -31,12 +30,12 @@ import tomllib
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 import pytest
 from packaging.requirements import Requirement
 
+from tests.commands import Result
 from tests.processes import bridges_under, stop_bridges_under
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,18 +248,6 @@ def wheelhouse(packaging_dir: Path, wheel: Path) -> Path:
 
 
 # -- the installed Taskyard ----------------------------------------------------------------------
-
-
-@attrs.frozen
-class Result:
-    """One finished CLI run."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @attrs.define

@@ -10,16 +10,15 @@ container or volume is left behind.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import docker.errors  # binds `docker` too; plain `import docker` reads as this package to ruff
 import pytest
 
+from tests.engines import engine_or_skip
 from tests.processes import bridges_under
 
 from .conftest import ROOT, Installed, User
@@ -145,17 +144,7 @@ def test_a_demo_task_runs_as_local_processes(installed: Installed, user: User) -
 @pytest.fixture(scope="module")
 def docker_engine() -> Iterator[Any]:
     """A plain docker client, to look for what the task left (skips without an engine)."""
-    try:
-        client = docker.from_env(timeout=30)
-        client.ping()
-    except docker.errors.DockerException as exc:
-        where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
-        if os.environ.get("CI"):
-            # CI installs and starts an engine (tools/docker-setup.sh): its absence is a failure.
-            pytest.fail(f"no Docker engine reachable at {where} in CI: {exc}")
-        pytest.skip(
-            f"no Docker engine reachable at {where} (tools/docker-setup.sh starts one): {exc}"
-        )
+    client = engine_or_skip()
     yield client
     client.close()
 

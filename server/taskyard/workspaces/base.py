@@ -51,6 +51,17 @@ class WorkspaceSpec:
     """Seconds the agent may sit idle before its bridge pauses the workspace (None: never)."""
 
 
+def agent_args(spec: WorkspaceSpec) -> list[str]:
+    """The bridge's arguments about the agent, last on its command line in every provider:
+    its session, the initial prompt, the idle timeout, then ``--`` and the agent's command."""
+    args = ["--session-id", spec.task_id]
+    if spec.initial_prompt:
+        args += ["--initial-prompt", spec.initial_prompt]
+    if spec.idle_timeout:
+        args += ["--idle-timeout", f"{spec.idle_timeout:g}"]
+    return [*args, "--", *spec.argv]
+
+
 @attrs.frozen
 class WorkFolder:
     """A task's work folder as files on this machine (see :meth:`WorkspaceProvider.work_folder`)."""

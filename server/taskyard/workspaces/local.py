@@ -29,7 +29,7 @@ from typing import Any
 from taskyard.errors import WorkspaceFailureError
 from taskyard.lifecycle import Presence
 
-from .base import LogSink, WorkFolder, WorkspaceData, WorkspaceSpec
+from .base import LogSink, WorkFolder, WorkspaceData, WorkspaceSpec, agent_args
 from .bridge_client import BridgeClient, BridgeError
 from .git import start_repo
 
@@ -116,14 +116,8 @@ class LocalProvider:
             str(ready),
             "--log-file",
             str(runtime / "bridge.log"),
-            "--session-id",
-            spec.task_id,
+            *agent_args(spec),
         ]
-        if spec.initial_prompt:
-            args += ["--initial-prompt", spec.initial_prompt]
-        if spec.idle_timeout:
-            args += ["--idle-timeout", f"{spec.idle_timeout:g}"]
-        args += ["--", *spec.argv]
         log("startup", f"starting the agent bridge ({spec.agent_type})")
         env = {k: v for k, v in os.environ.items() if not k.startswith("TASKYARD_BRIDGE_")}
         env.update(spec.env)

@@ -42,7 +42,7 @@ from typing import Any
 
 import attrs
 
-from taskyard.workspaces.base import WorkspaceSpec
+from taskyard.workspaces.base import WorkspaceSpec, agent_args
 
 from .engine import AGENT_UID, LABEL_HOME, LABEL_MANAGED, LABEL_ROLE, LABEL_TASK
 
@@ -168,14 +168,8 @@ def bridge_args(spec: WorkspaceSpec, network: str, engine_host: str = "") -> lis
         workdir(spec),
         "--token-file",
         f"{FILES}/token",
-        "--session-id",
-        spec.task_id,
     ]
-    if spec.initial_prompt:
-        args += ["--initial-prompt", spec.initial_prompt]
-    if spec.idle_timeout:
-        args += ["--idle-timeout", f"{spec.idle_timeout:g}"]
-    return [*args, "--", *spec.argv]
+    return [*args, *agent_args(spec)]
 
 
 def limits(resources: dict[str, Any], engine_cpus: int) -> dict[str, Any]:
