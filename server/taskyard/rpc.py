@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
-from pygls.protocol import default_converter
 from pygls.protocol.language_server import LanguageServerProtocol
 
 from taskyard.errors import as_taskyard_error
 from taskyard.protocol import METHODS, ParamsError, structure_params, unstructure
+from taskyard.protocol.envelopes import RawRequest, WireJson
 
 if TYPE_CHECKING:
     from taskyard.app import Services
@@ -64,45 +64,6 @@ Handler = Callable[["Services", P, Call], Awaitable[Any]]
 
 REGISTRY: dict[str, Callable[[Any, Any], Awaitable[Any]]] = {}
 """Every ``taskyard/*`` method with its wrapped handler (filled by :func:`method`)."""
-
-
-class RawJson:
-    """Marker type: the envelope keeps ``params`` exactly as received."""
-
-
-@attrs.define
-class RawRequest:
-    id: int | str
-    method: str
-    jsonrpc: str
-    params: RawJson | None = None
-
-
-@attrs.define
-class RawNotification:
-    method: str
-    jsonrpc: str
-    params: RawJson | None = None
-
-
-@attrs.define
-class RawResponse:
-    """For clients of the sidecar (tests, the demo): a response whose result stays raw JSON."""
-
-    id: int | str
-    jsonrpc: str
-    result: RawJson | None = None
-
-
-class WireJson(dict[str, Any]):
-    """A result already in wire form; pygls must not walk it again (that doubled list time)."""
-
-
-def make_converter() -> Any:
-    converter = default_converter()  # type: ignore[no-untyped-call]
-    converter.register_structure_hook(RawJson, lambda obj, _: obj)
-    converter.register_unstructure_hook(WireJson, lambda obj: obj)
-    return converter
 
 
 class TaskyardProtocol(LanguageServerProtocol):

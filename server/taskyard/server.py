@@ -40,7 +40,8 @@ from taskyard.protocol import (
     structure,
     unstructure,
 )
-from taskyard.rpc import TaskyardProtocol, make_converter
+from taskyard.protocol.envelopes import make_converter
+from taskyard.rpc import TaskyardProtocol
 
 log = logging.getLogger(__name__)
 

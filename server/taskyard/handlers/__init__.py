@@ -6,15 +6,12 @@ Each handler is ``(services, typed_params, call) -> result`` and registers itsel
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pygls.lsp.server import LanguageServer
 
 from taskyard.rpc import REGISTRY
 
-if TYPE_CHECKING:
-    from taskyard.server import TaskyardServer
 
-
-def register(server: TaskyardServer) -> None:
+def register(server: LanguageServer) -> None:
     """Register every ``taskyard/*`` method on the server."""
     from . import code, server_info, tasks, templates  # noqa: F401  # their handlers register
 

@@ -3,14 +3,14 @@
 A client of the sidecar wants Taskyard's messages exactly as they are on the wire (the editor
 sees plain JSON, and tests assert on it), while LSP's own messages (``initialize``,
 ``$/progress``, ...) keep their lsprotocol types. pygls picks a message's type from its method,
-so :class:`RawProtocol` answers with the raw envelopes of :mod:`taskyard.rpc` for every method
+so :class:`RawProtocol` answers with the raw envelopes of :mod:`.envelopes` for every method
 and notification of the protocol's tables: the params of a request or notification, and the
 result of a request, stay plain JSON in both directions. A ``taskyard/*`` method in neither table
 (a test of an unknown method) gets pygls's generic envelopes, whose params and result are just
 as raw.
 
 :func:`make_raw_client` builds a pygls ``LanguageClient`` on that protocol and the converter
-that keeps :class:`~taskyard.rpc.RawJson` as is, and can pass every ``taskyard/*`` notification
+that keeps :class:`~.envelopes.RawJson` as is, and can pass every ``taskyard/*`` notification
 to a callback with the time it was read. A client of another pygls client class (pytest-lsp's
 in the e2e tests) puts :class:`RawProtocol` in front of that class's own protocol, and uses
 :func:`raw_converter` and :func:`record_notifications` the same way::
@@ -34,7 +34,8 @@ from pygls.protocol import LanguageServerProtocol
 
 from taskyard import __version__
 from taskyard.protocol import METHODS, NOTIFICATIONS
-from taskyard.rpc import RawNotification, RawRequest, RawResponse, make_converter
+
+from .envelopes import RawNotification, RawRequest, RawResponse, make_converter
 
 __all__ = [
     "NoteSink",
@@ -68,7 +69,7 @@ class RawProtocol(LanguageServerProtocol):
 
 
 def raw_converter() -> cattrs.Converter:
-    """The client's converter: pygls's, keeping :class:`~taskyard.rpc.RawJson` values as is."""
+    """The client's converter: pygls's, keeping :class:`~.envelopes.RawJson` values as is."""
     converter: cattrs.Converter = make_converter()
     return converter
 
