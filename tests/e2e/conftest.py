@@ -98,15 +98,26 @@ def make_client() -> LanguageClient:
     return client
 
 
-DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-data-"))
-WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-ws-"))
+FOLDERS: list[Path] = []
+"""Every folder this run made (another run's, even at the same time, is not ours to remove)."""
+
+
+def e2e_folder(kind: str) -> Path:
+    """A fresh folder for this run's sidecars, removed (bridges stopped) when the run ends."""
+    folder = Path(tempfile.mkdtemp(prefix=f"taskyard-e2e-{kind}-"))
+    FOLDERS.append(folder)
+    return folder
+
+
+DATA = e2e_folder("data")
+WORKSPACE = e2e_folder("ws")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def no_leftover_bridges() -> Iterator[None]:
     """Bridges outlive sidecars by design; after the e2e run none may outlive the tests."""
     yield
-    for folder in (DATA, WORKSPACE, *Path(tempfile.gettempdir()).glob("taskyard-e2e-*")):
+    for folder in FOLDERS:
         stop_bridges_under(folder)
         shutil.rmtree(folder, ignore_errors=True)
 

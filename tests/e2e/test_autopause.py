@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,13 +13,13 @@ import pytest
 import pytest_asyncio
 from pygls.lsp.client import LanguageClient
 
-from .conftest import recorder, rpc, start_sidecar
+from .conftest import e2e_folder, recorder, rpc, start_sidecar
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "tests" / "data" / "settings" / "idle-templates"
-DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-idle-"))
+DATA = e2e_folder("idle")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -13,7 +13,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,11 @@ import pytest_lsp
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from .conftest import call, initialize, make_client, recorder, sidecar_env
+from .conftest import call, e2e_folder, initialize, make_client, recorder, sidecar_env
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-ROOT = Path(tempfile.mkdtemp(prefix="taskyard-e2e-codeout-"))
+ROOT = e2e_folder("codeout")
 REPO = ROOT / "repo"
 PLAIN = ROOT / "plain"
 GIT_ENV = {

@@ -14,22 +14,20 @@ import asyncio
 import contextlib
 import os
 import signal
-import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from pygls.lsp.client import LanguageClient
 
-from .conftest import recorder, rpc
+from .conftest import e2e_folder, recorder, rpc
 from .conftest import start_sidecar as start_fresh_sidecar
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-crash-"))
-WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-crash-ws-"))
+DATA = e2e_folder("crash")
+WORKSPACE = e2e_folder("crash-ws")
 
 
 async def start_sidecar() -> LanguageClient:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,13 +21,13 @@ from pygls.lsp.client import LanguageClient
 from taskyard.app import build_services
 from taskyard.protocol import TasksCreateParams
 
-from .conftest import recorder, rpc, sidecar_env
+from .conftest import e2e_folder, recorder, rpc, sidecar_env
 from .conftest import start_sidecar as start_fresh_sidecar
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-restart-"))
-WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-restart-ws-"))
+DATA = e2e_folder("restart")
+WORKSPACE = e2e_folder("restart-ws")
 
 
 async def start_sidecar() -> LanguageClient:

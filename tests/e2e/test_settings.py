@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,14 @@ import pytest_asyncio
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from .conftest import recorder, rpc, start_sidecar
+from .conftest import e2e_folder, recorder, rpc, start_sidecar
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTRA = ROOT / "tests" / "data" / "settings" / "extra-templates"
-DATA = Path(tempfile.mkdtemp(prefix="taskyard-e2e-settings-"))
-WORKSPACE = Path(tempfile.mkdtemp(prefix="taskyard-e2e-settings-ws-"))
+DATA = e2e_folder("settings")
+WORKSPACE = e2e_folder("settings-ws")
 
 
 def configure(client: LanguageClient, settings: Any) -> None:
