@@ -175,9 +175,9 @@ def requirements_of(wheel: Path) -> list[Requirement]:
 def dependency_closure(wheel: Path) -> list[importlib.metadata.Distribution]:
     """The installed distributions the wheel needs here, transitively (no extras)."""
     found: dict[str, importlib.metadata.Distribution] = {}
-    todo = requirements_of(wheel)
-    while todo:
-        requirement = todo.pop()
+    pending = requirements_of(wheel)
+    while pending:
+        requirement = pending.pop()
         if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
             continue
         key = normalize(requirement.name)
@@ -191,7 +191,7 @@ def dependency_closure(wheel: Path) -> list[importlib.metadata.Distribution]:
             f"{requirement} but {dist.version} is installed in {sys.prefix}: run tools/bootstrap"
         )
         found[key] = dist
-        todo.extend(Requirement(r) for r in dist.requires or [])
+        pending.extend(Requirement(r) for r in dist.requires or [])
     return [found[k] for k in sorted(found)]
 
 
